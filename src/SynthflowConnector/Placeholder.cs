@@ -1,0 +1,2 @@
+namespace SynthflowConnector;
+internal static class Placeholder { }
