@@ -1,2 +1,0 @@
-namespace SynthflowConnector;
-internal static class Placeholder { }
