@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The two commands of the README:
+#   ./build.sh run   run the Host locally (sandbox mode unless Synthflow__ApiKey is set) with Azurite, on http://localhost:7071
+#   ./build.sh test  run every test (installs the pinned dev tools first when they are missing)
+# Extra arguments go to `dotnet run` / `dotnet test` (e.g. ./build.sh run --urls http://0.0.0.0:8080).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+ensure_dev_tools() {
+  # npm ci is the pinned install (package-lock.json); re-run it when the lock file changed since the last install.
+  if [ ! -x node_modules/.bin/azurite-table ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund
+  fi
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+command=${1:-}
+shift || true
+case "$command" in
+  test)
+    ensure_dev_tools
+    dotnet test SynthflowConnector.Local.slnf --configuration Release "$@"
+    ;;
+  run)
+    ensure_dev_tools
+    azurite_pid=""
+    if port_open 10002; then
+      echo "Table storage already listening on 127.0.0.1:10002; using it."
+    else
+      mkdir -p .azurite
+      node_modules/.bin/azurite-table --inMemoryPersistence --disableTelemetry --skipApiVersionCheck \
+        --tableHost 127.0.0.1 --tablePort 10002 >.azurite/azurite.log 2>&1 &
+      azurite_pid=$!
+      trap '[ -n "$azurite_pid" ] && kill "$azurite_pid" 2>/dev/null || true' EXIT INT TERM
+      for _ in $(seq 1 100); do port_open 10002 && break; sleep 0.1; done
+      port_open 10002 || { echo "Azurite did not start; see .azurite/azurite.log" >&2; exit 1; }
+      echo "Azurite (in-memory Table storage) on 127.0.0.1:10002."
+    fi
+    export AzureWebJobsStorage="${AzureWebJobsStorage:-UseDevelopmentStorage=true}"
+    dotnet run --project src/SynthflowConnector.Host --configuration Release -- "$@"
+    ;;
+  *)
+    echo "usage: ./build.sh run [dotnet run args] | ./build.sh test [dotnet test args]" >&2
+    exit 2
+    ;;
+esac

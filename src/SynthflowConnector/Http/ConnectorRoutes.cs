@@ -1,0 +1,14 @@
+namespace SynthflowConnector.Http;
+
+/// <summary>
+/// Every route of the connector, relative to the <c>/api</c> prefix. Both hosts map these constants (the Functions
+/// app through its attributes, the Host through <see cref="ConnectorEndpointRouteBuilderExtensions"/>), so a route
+/// changes in one place only.
+/// </summary>
+public static class ConnectorRoutes
+{
+    /// <summary>The prefix both hosts serve under (Functions: <c>extensions.http.routePrefix</c> in host.json).</summary>
+    public const string Prefix = "api";
+
+    public const string Health = "health";
+}

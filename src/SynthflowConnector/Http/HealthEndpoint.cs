@@ -1,0 +1,20 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using SynthflowConnector.Synthflow;
+
+namespace SynthflowConnector.Http;
+
+/// <summary>What <c>GET /api/health</c> answers: anonymous, so it says nothing secret.</summary>
+public sealed record HealthReport(string Status, string Version, string Mode, string Region);
+
+public sealed class HealthEndpoint(IOptions<SynthflowOptions> options)
+{
+    private static readonly string Version =
+        typeof(HealthEndpoint).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    public IResult Get() => TypedResults.Ok(new HealthReport(
+        Status: "healthy",
+        Version: Version,
+        Mode: options.Value.IsSandbox ? "sandbox" : "live",
+        Region: options.Value.Region.ToLowerInvariant()));
+}
