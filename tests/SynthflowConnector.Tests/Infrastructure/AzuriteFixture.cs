@@ -1,0 +1,307 @@
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Text;
+using SynthflowConnector.Storage;
+
+namespace SynthflowConnector.Tests.Infrastructure;
+
+/// <summary>
+/// Runs one in-memory Azurite table service for a test collection. Use it through
+/// <c>[Collection("Azurite")]</c> and constructor injection of <see cref="AzuriteFixture"/>; every test
+/// should work in its own table (<see cref="CreateTableClient"/>) so tests never see each other's data.
+/// </summary>
+/// <remarks>
+/// Azurite comes from the repo's pinned npm dev dependency (<c>npm ci</c>). A missing binary fails the
+/// tests rather than skipping them: silently skipped storage tests are how storage bugs ship.
+/// </remarks>
+public sealed class AzuriteFixture : IAsyncLifetime, IDisposable
+{
+    /// <summary>The emulator's fixed, publicly documented account.</summary>
+    public const string AccountName = "devstoreaccount1";
+
+    /// <summary>The emulator's fixed, publicly documented key (not a secret).</summary>
+    public const string AccountKey =
+        "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    private const int StartAttempts = 5;
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+
+    private enum StartResult
+    {
+        Listening,
+        Exited,
+        TimedOut,
+    }
+
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+    private string? _workingDirectory;
+
+    /// <summary>The table endpoint, path-style: <c>http://127.0.0.1:{port}/devstoreaccount1</c>.</summary>
+    public Uri TableEndpoint { get; private set; } = null!;
+
+    /// <summary>A full, explicit connection string for the running instance.</summary>
+    public string ConnectionString { get; private set; } = null!;
+
+    /// <summary>
+    /// A client for a fresh, uniquely named table (the table is not created: call
+    /// <see cref="TableClient.CreateIfNotExistsAsync"/>).
+    /// </summary>
+    public TableClient CreateTableClient(string? tableName = null, TableClientOptions? options = null) =>
+        new(ConnectionString, tableName ?? UniqueTableName(), options);
+
+    /// <summary>A valid table name (letter first, alphanumeric, 33 characters) that no other test uses.</summary>
+    public static string UniqueTableName() => "t" + Guid.NewGuid().ToString("N");
+
+    public async Task InitializeAsync()
+    {
+        string azurite = FindAzuriteBinary();
+        _workingDirectory = Directory.CreateTempSubdirectory("azurite-").FullName;
+
+        // The port is chosen here because Azurite does not report the port it got for --tablePort 0. Another
+        // process can grab it between our probe and Azurite's bind, hence the retries.
+        for (int attempt = 1; ; attempt++)
+        {
+            int port = FindFreePort();
+            StartResult result = await TryStartAsync(azurite, port).ConfigureAwait(false);
+            if (result == StartResult.Listening)
+            {
+                TableEndpoint = new Uri($"http://127.0.0.1:{port}/{AccountName}");
+                ConnectionString =
+                    $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};TableEndpoint={TableEndpoint};";
+                return;
+            }
+
+            // Only an early exit (typically EADDRINUSE) is worth a retry; a hang would just hang again.
+            if (result == StartResult.TimedOut || attempt == StartAttempts)
+            {
+                string output = CapturedOutput();
+                Dispose();
+                string reason = result == StartResult.TimedOut
+                    ? $"did not report it was listening within {StartTimeout.TotalSeconds:0} s"
+                    : $"exited without listening, {attempt} times";
+                throw new InvalidOperationException(
+                    $"Azurite ({azurite}) {reason} (if it is missing or broken, run npm ci). Output:{Environment.NewLine}{output}");
+            }
+        }
+    }
+
+    public Task DisposeAsync()
+    {
+        Dispose();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops Azurite (whole process tree) and removes its working directory; safe to call twice.</summary>
+    public void Dispose()
+    {
+        StopProcess();
+        if (_workingDirectory is not null && Directory.Exists(_workingDirectory))
+        {
+            Directory.Delete(_workingDirectory, recursive: true);
+        }
+
+        _workingDirectory = null;
+    }
+
+    private async Task<StartResult> TryStartAsync(string azurite, int port)
+    {
+        StopProcess();
+        lock (_output)
+        {
+            _output.Clear();
+        }
+
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _process = new Process { StartInfo = CreateStartInfo(azurite, port), EnableRaisingEvents = true };
+        _process.OutputDataReceived += (_, e) => OnOutput(e.Data, ready);
+        _process.ErrorDataReceived += (_, e) => OnOutput(e.Data, ready: null);
+        _process.Exited += (_, _) => ready.TrySetResult();
+        _process.Start();
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        try
+        {
+            await ready.Task.WaitAsync(StartTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return StartResult.TimedOut;
+        }
+
+        // "Ready" also fires on exit (e.g. EADDRINUSE); only a live process that accepts connections counts.
+        return !_process.HasExited && await AcceptsConnectionsAsync(port).ConfigureAwait(false)
+            ? StartResult.Listening
+            : StartResult.Exited;
+    }
+
+    private ProcessStartInfo CreateStartInfo(string azurite, int port)
+    {
+        var startInfo = new ProcessStartInfo(azurite)
+        {
+            // A temp working directory: Azurite writes debug logs and lock files where it runs.
+            WorkingDirectory = _workingDirectory!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in new[]
+        {
+            "--inMemoryPersistence", "--disableTelemetry", "--skipApiVersionCheck",
+            "--tableHost", "127.0.0.1", "--tablePort", port.ToString(CultureInfo.InvariantCulture),
+        })
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        return startInfo;
+    }
+
+    private void OnOutput(string? line, TaskCompletionSource? ready)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+
+        // Azurite prints "Azurite Table service is successfully listening at http://127.0.0.1:<port>".
+        if (ready is not null && line.Contains("successfully", StringComparison.OrdinalIgnoreCase))
+        {
+            ready.TrySetResult();
+        }
+    }
+
+    private string CapturedOutput()
+    {
+        lock (_output)
+        {
+            return _output.ToString();
+        }
+    }
+
+    private void StopProcess()
+    {
+        if (_process is null)
+        {
+            return;
+        }
+
+        try
+        {
+            if (!_process.HasExited)
+            {
+                // The whole tree, so nothing Azurite (or an npm/cmd shim on Windows) spawned outlives the run.
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit();
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Exited between the check and the kill: nothing left to stop.
+        }
+
+        _process.Dispose();
+        _process = null;
+    }
+
+    private static async Task<bool> AcceptsConnectionsAsync(int port)
+    {
+        using var client = new TcpClient();
+        try
+        {
+            await client.ConnectAsync(IPAddress.Loopback, port).ConfigureAwait(false);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static int FindFreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            return ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    /// <summary>
+    /// Finds <c>node_modules/.bin/azurite-table</c> next to the repo's <c>package.json</c>. The test binaries
+    /// may live outside the repo (<c>--artifacts-path</c>), so the recorded repo root and the source file's own
+    /// location are tried besides the binaries' folder; <c>AZURITE_TABLE</c> overrides everything.
+    /// </summary>
+    private static string FindAzuriteBinary([CallerFilePath] string sourceFile = "")
+    {
+        if (Environment.GetEnvironmentVariable("AZURITE_TABLE") is { Length: > 0 } overridePath)
+        {
+            return File.Exists(overridePath)
+                ? overridePath
+                : throw new InvalidOperationException($"AZURITE_TABLE points to '{overridePath}', which does not exist: fix it, or unset it and run npm ci.");
+        }
+
+        string binaryName = OperatingSystem.IsWindows() ? "azurite-table.cmd" : "azurite-table";
+        string[] starts =
+        [
+            RecordedRepositoryRoot() ?? string.Empty,
+            AppContext.BaseDirectory,
+            Directory.GetCurrentDirectory(),
+            Path.GetDirectoryName(sourceFile) ?? string.Empty,
+        ];
+        string[] packageRoots = starts.Select(FindPackageRoot).OfType<string>().Distinct().ToArray();
+        foreach (string root in packageRoots)
+        {
+            string binary = Path.Combine(root, "node_modules", ".bin", binaryName);
+            if (File.Exists(binary))
+            {
+                return binary;
+            }
+        }
+
+        throw new InvalidOperationException(packageRoots.Length == 0
+            ? $"Could not find the repo's package.json above {string.Join(" or ", starts)}, so Azurite cannot be located: run npm ci in the repository root."
+            : $"Azurite is not installed (no node_modules/.bin/{binaryName} under {string.Join(" or ", packageRoots)}): run npm ci in {packageRoots[0]}.");
+    }
+
+    /// <summary>The repo root the test project records at build time (AssemblyMetadata "RepositoryRoot"), if any.</summary>
+    private static string? RecordedRepositoryRoot() =>
+        typeof(AzuriteFixture).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(attribute => attribute.Key == "RepositoryRoot")?.Value;
+
+    private static string? FindPackageRoot(string start)
+    {
+        for (DirectoryInfo? dir = string.IsNullOrEmpty(start) ? null : new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "package.json")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return null;
+    }
+}
+
+/// <summary>All Azurite-backed test classes share one Azurite process through this collection.</summary>
+[CollectionDefinition("Azurite")]
+[SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "xunit's naming convention for collection definitions.")]
+public sealed class AzuriteCollection : ICollectionFixture<AzuriteFixture>
+{
+}
