@@ -31,3 +31,9 @@ public static partial class E164
         return prefix + digits[..4] + new string('*', digits.Length - 6) + digits[^2..];
     }
 }
+
+/// <summary>A phone number for log messages: it prints masked, so the full number never reaches a log.</summary>
+public readonly record struct MaskedPhoneNumber(string? Value)
+{
+    public override string ToString() => E164.Mask(Value);
+}

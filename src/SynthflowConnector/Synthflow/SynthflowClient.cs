@@ -25,7 +25,7 @@ public sealed partial class SynthflowClient(
     public async Task<SynthflowAgent> GetAgentAsync(string modelId, CancellationToken cancellationToken = default)
     {
         var path = $"assistants/{Segment(modelId, nameof(modelId))}";
-        var envelope = await SendAsync(Operations.GetAgent, HttpMethod.Get, path, content: null, SynthflowJsonContext.Default.AssistantsEnvelope, cancellationToken).ConfigureAwait(false);
+        var envelope = await SendAsync(Operations.GetAgent, HttpMethod.Get, path, content: null, SynthflowJson.Context.AssistantsEnvelope, cancellationToken).ConfigureAwait(false);
         return envelope.Response?.Assistants is [var agent, ..]
             ? agent
             : throw Malformed(Operations.GetAgent, "response.assistants is empty");
@@ -35,7 +35,7 @@ public sealed partial class SynthflowClient(
         PagesAsync(
             Operations.ListAgents,
             (limit, offset) => $"assistants/?limit={limit}&offset={offset}",
-            SynthflowJsonContext.Default.AssistantsEnvelope,
+            SynthflowJson.Context.AssistantsEnvelope,
             envelope => (envelope.Response?.Assistants, envelope.Response?.Pagination),
             cancellationToken);
 
@@ -50,17 +50,17 @@ public sealed partial class SynthflowClient(
         var path = $"assistants/{Segment(modelId, nameof(modelId))}/phone_numbers";
         HttpContent content = numbers switch
         {
-            AttachByNumbers byNumbers => JsonContent.Create(new AttachByNumbersBody(byNumbers.PhoneNumbers), SynthflowJsonContext.Default.AttachByNumbersBody),
-            AttachBySlugs bySlugs => JsonContent.Create(new AttachBySlugsBody(bySlugs.PhoneNumberSlugs), SynthflowJsonContext.Default.AttachBySlugsBody),
+            AttachByNumbers byNumbers => JsonContent.Create(new AttachByNumbersBody(byNumbers.PhoneNumbers), SynthflowJson.Context.AttachByNumbersBody),
+            AttachBySlugs bySlugs => JsonContent.Create(new AttachBySlugsBody(bySlugs.PhoneNumberSlugs), SynthflowJson.Context.AttachBySlugsBody),
             _ => throw new UnreachableException(),
         };
-        await SendAsync(Operations.AttachPhoneNumbers, HttpMethod.Put, path, content, SynthflowJsonContext.Default.StatusEnvelope, cancellationToken).ConfigureAwait(false);
+        await SendAsync(Operations.AttachPhoneNumbers, HttpMethod.Put, path, content, SynthflowJson.Context.StatusEnvelope, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task DetachPhoneNumberAsync(string modelId, string slug, CancellationToken cancellationToken = default)
     {
         var path = $"assistants/{Segment(modelId, nameof(modelId))}/phone_numbers/{Segment(slug, nameof(slug))}";
-        await SendAsync(Operations.DetachPhoneNumber, HttpMethod.Delete, path, content: null, SynthflowJsonContext.Default.StatusEnvelope, cancellationToken).ConfigureAwait(false);
+        await SendAsync(Operations.DetachPhoneNumber, HttpMethod.Delete, path, content: null, SynthflowJson.Context.StatusEnvelope, cancellationToken).ConfigureAwait(false);
     }
 
     public IAsyncEnumerable<WorkspacePhoneNumber> ListPhoneNumbersAsync(bool? isAvailable = null, CancellationToken cancellationToken = default)
@@ -70,14 +70,14 @@ public sealed partial class SynthflowClient(
         return PagesAsync(
             Operations.ListPhoneNumbers,
             (limit, offset) => $"numbers?workspace={Uri.EscapeDataString(workspace ?? string.Empty)}&limit={limit}&offset={offset}{filter}",
-            SynthflowJsonContext.Default.NumbersEnvelope,
+            SynthflowJson.Context.NumbersEnvelope,
             envelope => (envelope.Response?.PhoneNumbers, envelope.Response?.Pagination),
             cancellationToken,
             precondition: () =>
             {
                 if (string.IsNullOrWhiteSpace(workspace))
                 {
-                    throw new InvalidOperationException("Synthflow__Workspace is not set: listing the workspace's numbers needs the workspace id.");
+                    throw new SynthflowConfigurationException("Synthflow__Workspace is not set: listing the workspace's numbers needs the workspace id.");
                 }
             });
     }
@@ -85,8 +85,8 @@ public sealed partial class SynthflowClient(
     public async Task<CallPlaced> PlaceCallAsync(PlaceCallRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var content = JsonContent.Create(request, SynthflowJsonContext.Default.PlaceCallRequest);
-        var envelope = await SendAsync(Operations.PlaceCall, HttpMethod.Post, "calls", content, SynthflowJsonContext.Default.CallCreatedEnvelope, cancellationToken).ConfigureAwait(false);
+        var content = JsonContent.Create(request, SynthflowJson.Context.PlaceCallRequest);
+        var envelope = await SendAsync(Operations.PlaceCall, HttpMethod.Post, "calls", content, SynthflowJson.Context.CallCreatedEnvelope, cancellationToken).ConfigureAwait(false);
         var callId = envelope.Response?.CallId;
         return string.IsNullOrEmpty(callId)
             ? throw Malformed(Operations.PlaceCall, "response.call_id is missing")
@@ -96,7 +96,7 @@ public sealed partial class SynthflowClient(
     public async Task<SynthflowCall> GetCallAsync(string callId, CancellationToken cancellationToken = default)
     {
         var path = $"calls/{Segment(callId, nameof(callId))}";
-        var envelope = await SendAsync(Operations.GetCall, HttpMethod.Get, path, content: null, SynthflowJsonContext.Default.CallsEnvelope, cancellationToken).ConfigureAwait(false);
+        var envelope = await SendAsync(Operations.GetCall, HttpMethod.Get, path, content: null, SynthflowJson.Context.CallsEnvelope, cancellationToken).ConfigureAwait(false);
         return envelope.Response?.Calls is [var call, ..]
             ? call
             : throw Malformed(Operations.GetCall, "response.calls is empty");
@@ -126,7 +126,7 @@ public sealed partial class SynthflowClient(
         return PagesAsync(
             Operations.ListCalls,
             (limit, offset) => $"{prefix}&limit={limit}&offset={offset}",
-            SynthflowJsonContext.Default.CallsEnvelope,
+            SynthflowJson.Context.CallsEnvelope,
             envelope => (envelope.Response?.Calls, envelope.Response?.Pagination),
             cancellationToken);
     }

@@ -134,3 +134,6 @@ public sealed class SynthflowTransportException : SynthflowException
     /// <summary>True when an attempt's timeout expired, false for a connection failure.</summary>
     public required bool IsTimeout { get; init; }
 }
+
+/// <summary>A setting the operation needs is missing; nothing was sent.</summary>
+public sealed class SynthflowConfigurationException(string message) : InvalidOperationException(message);

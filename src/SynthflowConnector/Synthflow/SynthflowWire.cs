@@ -172,6 +172,21 @@ internal sealed class EpochMillisecondsConverter : JsonConverter<DateTimeOffset?
     }
 }
 
+/// <summary>
+/// The wire context with a relaxed encoder, so <c>+</c> goes out as <c>+</c> rather than <c>\u002B</c>: the same JSON,
+/// but what support sees in Synthflow's logs matches what users typed.
+/// </summary>
+internal static class SynthflowJson
+{
+    public static SynthflowJsonContext Context { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        NumberHandling = JsonNumberHandling.AllowReadingFromString,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}
+
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
@@ -186,4 +201,11 @@ internal sealed class EpochMillisecondsConverter : JsonConverter<DateTimeOffset?
 [JsonSerializable(typeof(AttachBySlugsBody))]
 [JsonSerializable(typeof(ErrorDetailBody))]
 [JsonSerializable(typeof(JsonElement))]
+
+// Shapes only the Synthflow sandbox writes (src/SynthflowConnector/Sandbox/SandboxWire.cs).
+[JsonSerializable(typeof(Sandbox.SandboxAssistantEnvelope))]
+[JsonSerializable(typeof(Sandbox.SandboxPhoneNumberDetails))]
+[JsonSerializable(typeof(Sandbox.SandboxDetailError))]
+[JsonSerializable(typeof(Sandbox.SandboxPlainDetail))]
+[JsonSerializable(typeof(Sandbox.SandboxGatewayError))]
 internal sealed partial class SynthflowJsonContext : JsonSerializerContext;

@@ -1,0 +1,262 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using SynthflowConnector.PhoneNumbers;
+using SynthflowConnector.Synthflow;
+
+namespace SynthflowConnector.Sandbox;
+
+/// <summary>
+/// An in-process, faithful fake of the Synthflow Platform API v2 endpoints the connector uses: one workspace's
+/// agents, numbers and calls, fault and latency knobs, and a log of every request. Serve it over HTTP with
+/// <see cref="SandboxServer"/> or <see cref="SandboxEndpoints.MapSynthflowSandbox"/>. Thread-safe: one lock guards
+/// the workspace state (simple and obviously correct beats clever here); the request log is a concurrent queue.
+/// </summary>
+public sealed partial class SynthflowSandbox
+{
+    private readonly Lock _gate = new();
+    private readonly List<AgentState> _agents = [];
+    private readonly Dictionary<string, AgentState> _agentsById = new(StringComparer.Ordinal);
+    private readonly List<NumberState> _numbers = [];
+    private readonly Dictionary<string, NumberState> _numbersByE164 = new(StringComparer.Ordinal);
+    private readonly List<SynthflowCall> _calls = [];
+    private readonly Dictionary<string, int> _callIndex = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<SandboxRequest> _requests = new();
+    private volatile AttachSemantics _attachSemantics;
+    private long _latencyTicks;
+
+    /// <param name="options">Key, workspace, seeding and random seed; defaults when null.</param>
+    /// <param name="timeProvider">Clock for call start times, request times and <see cref="Latency"/>; the system clock when null.</param>
+    public SynthflowSandbox(SandboxOptions? options = null, TimeProvider? timeProvider = null)
+    {
+        options ??= new SandboxOptions();
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.Workspace, nameof(options));
+        TimeProvider = timeProvider ?? TimeProvider.System;
+        ApiKey = string.IsNullOrEmpty(options.ApiKey)
+            ? "sandbox-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))
+            : options.ApiKey;
+        Workspace = options.Workspace;
+        Faults = new SandboxFaults(options.RandomSeed);
+        if (options.Seed)
+        {
+            SandboxSeed.Apply(this);
+        }
+    }
+
+    /// <summary>The key every request must carry as <c>Authorization: Bearer …</c>.</summary>
+    public string ApiKey { get; }
+
+    /// <summary>The workspace id <c>GET /numbers</c> expects in its <c>workspace</c> query parameter.</summary>
+    public string Workspace { get; }
+
+    /// <summary>Whether attaching adds to an agent's pool (default) or replaces it.</summary>
+    public AttachSemantics AttachSemantics
+    {
+        get => _attachSemantics;
+        set => _attachSemantics = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(value));
+    }
+
+    /// <summary>Added to every request before anything else happens, measured on the sandbox's <see cref="TimeProvider"/>.</summary>
+    public TimeSpan Latency
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _latencyTicks));
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            Interlocked.Exchange(ref _latencyTicks, value.Ticks);
+        }
+    }
+
+    public SandboxFaults Faults { get; }
+
+    /// <summary>A snapshot of the request log, oldest first. Every request is in it, faulted and rejected ones too.</summary>
+    public IReadOnlyList<SandboxRequest> Requests => _requests.ToArray();
+
+    /// <summary>Calls placed so far, oldest first (snapshots: <c>status</c> set, <c>lead_phone_number</c> = recipient).</summary>
+    public IReadOnlyList<SynthflowCall> Calls
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _calls];
+            }
+        }
+    }
+
+    internal TimeProvider TimeProvider { get; }
+
+    /// <summary>Logged requests with this method (case-insensitive) whose path starts with <paramref name="pathPrefix"/>, e.g. <c>("POST", "/v2/calls")</c>.</summary>
+    public int CountRequests(string method, string pathPrefix)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(pathPrefix);
+        return _requests.Count(r =>
+            string.Equals(r.Method, method, StringComparison.OrdinalIgnoreCase)
+            && r.Path.StartsWith(pathPrefix, StringComparison.OrdinalIgnoreCase));
+    }
+
+    public void ClearRequests() => _requests.Clear();
+
+    /// <summary>Gives the workspace a number.</summary>
+    /// <param name="number">E.164.</param>
+    /// <param name="sid">Provider SID (Twilio's <c>PN…</c>); null for bring-your-own numbers.</param>
+    /// <param name="listedInNumbers">
+    /// False hides the number from <c>GET /numbers</c> while it stays owned (attachable, readable by slug): Synthflow
+    /// documents that BYO numbers may be missing from that list although attached to agents.
+    /// </param>
+    public void AddNumber(string number, string? sid = null, bool listedInNumbers = true)
+    {
+        if (!E164.IsValid(number))
+        {
+            throw new ArgumentException($"'{number}' is not an E.164 number.", nameof(number));
+        }
+
+        lock (_gate)
+        {
+            if (_numbersByE164.ContainsKey(number))
+            {
+                throw new InvalidOperationException($"The workspace already owns {number}.");
+            }
+
+            var state = new NumberState(number, sid, TimeProvider.GetUtcNow(), listedInNumbers);
+            _numbers.Add(state);
+            _numbersByE164.Add(number, state);
+        }
+    }
+
+    /// <summary>Adds an agent; list order is the order of creation.</summary>
+    /// <param name="modelId">The agent's id.</param>
+    /// <param name="name">Display name.</param>
+    /// <param name="type"><see cref="AgentTypes"/>: outbound, inbound or widget.</param>
+    /// <param name="attachedNumbers">The outbound pool (outbound agents only); each number must be owned (<see cref="AddNumber"/>).</param>
+    /// <param name="phoneNumber">The agent's own <c>phone_number</c> (an inbound agent's line); must be owned.</param>
+    public void AddAgent(string modelId, string name, string type, IEnumerable<string>? attachedNumbers = null, string? phoneNumber = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelId);
+        ArgumentNullException.ThrowIfNull(name);
+        if (type is not (AgentTypes.Outbound or AgentTypes.Inbound or AgentTypes.Widget))
+        {
+            throw new ArgumentException($"Agent type must be {AgentTypes.Outbound}, {AgentTypes.Inbound} or {AgentTypes.Widget}.", nameof(type));
+        }
+
+        string[] pool = attachedNumbers is null ? [] : [.. attachedNumbers.Distinct(StringComparer.Ordinal)];
+        if (pool.Length > 0 && type != AgentTypes.Outbound)
+        {
+            throw new ArgumentException("Only outbound agents have an attached pool.", nameof(attachedNumbers));
+        }
+
+        lock (_gate)
+        {
+            if (_agentsById.ContainsKey(modelId))
+            {
+                throw new InvalidOperationException($"Agent {modelId} already exists.");
+            }
+
+            foreach (var number in phoneNumber is null ? pool : [.. pool, phoneNumber])
+            {
+                if (!_numbersByE164.ContainsKey(number))
+                {
+                    throw new ArgumentException($"The workspace does not own {number}; add it with AddNumber first.", nameof(attachedNumbers));
+                }
+            }
+
+            var agent = new AgentState(modelId, name, type, phoneNumber);
+            agent.Attached.AddRange(pool);
+            _agents.Add(agent);
+            _agentsById.Add(modelId, agent);
+        }
+    }
+
+    /// <summary>A snapshot of one agent with its pool (empty for agents without one), or null.</summary>
+    public SynthflowAgent? GetAgent(string modelId)
+    {
+        lock (_gate)
+        {
+            return _agentsById.TryGetValue(modelId, out var agent)
+                ? agent.ToModel() with { AttachedPhoneNumbers = [.. AttachedOf(agent).Select(n => new AttachedPhoneNumber { Number = n.Number, Sid = n.Sid, Slug = n.Slug })] }
+                : null;
+        }
+    }
+
+    /// <summary>
+    /// Moves a call on (Synthflow would, as the call rings and ends), so status polling and call-outcome code can be
+    /// tested. <paramref name="status"/> is one of the spec's call statuses, <paramref name="endCallReason"/> one of its
+    /// end-call reasons.
+    /// </summary>
+    public void SetCallStatus(string callId, string status, string? endCallReason = null, int? durationSeconds = null)
+    {
+        if (!CallStatuses.Contains(status))
+        {
+            throw new ArgumentException($"'{status}' is not a Synthflow call status.", nameof(status));
+        }
+
+        if (endCallReason is not null && !EndCallReasons.Contains(endCallReason))
+        {
+            throw new ArgumentException($"'{endCallReason}' is not a Synthflow end-call reason.", nameof(endCallReason));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(durationSeconds ?? 0, nameof(durationSeconds));
+        lock (_gate)
+        {
+            if (!_callIndex.TryGetValue(callId, out var index))
+            {
+                throw new KeyNotFoundException($"No call {callId}.");
+            }
+
+            var call = _calls[index];
+            _calls[index] = call with
+            {
+                Status = status,
+                EndCallReason = endCallReason ?? call.EndCallReason,
+                Duration = durationSeconds ?? call.Duration,
+            };
+        }
+    }
+
+    internal void Record(SandboxRequest request) => _requests.Enqueue(request);
+
+    /// <summary>The agent's pool with each number's SID; a number no longer owned keeps a null SID rather than vanishing.</summary>
+    private IEnumerable<(string Number, string? Sid, string Slug)> AttachedOf(AgentState agent) =>
+        agent.Attached.Select(number => (number, _numbersByE164.GetValueOrDefault(number)?.Sid, PhoneNumberSlug.FromNumber(number)));
+
+    private static readonly HashSet<string> CallStatuses = new(StringComparer.Ordinal)
+    {
+        "pending", "ringing", "in-progress", "completed", "no-answer", "busy", "failed", "canceled", "user-canceled",
+        "hangup_on_voicemail", "left_voicemail", "spam", "paused", "registered",
+    };
+
+    private static readonly HashSet<string> EndCallReasons = new(StringComparer.Ordinal)
+    {
+        "human_pick_up_cut_off", "voicemail", "voicemail_cut_off", "voicemail_message_left", "agent_ended_call",
+        "human_ended_call", "custom_end_call", "user_canceled", "timeout", "error",
+    };
+
+    private sealed class AgentState(string modelId, string name, string type, string? phoneNumber)
+    {
+        public string ModelId { get; } = modelId;
+        public string Name { get; } = name;
+        public string Type { get; } = type;
+        public string? PhoneNumber { get; } = phoneNumber;
+
+        /// <summary>E.164 numbers, in the order they joined the pool.</summary>
+        public List<string> Attached { get; } = [];
+
+        public bool IsOutbound => Type == AgentTypes.Outbound;
+
+        public string Description => $"{Name} ({Type} agent, Synthflow sandbox)";
+
+        public SynthflowAgent ToModel() => new()
+        {
+            ModelId = ModelId,
+            Name = Name,
+            Type = Type,
+            Description = Description,
+            PhoneNumber = PhoneNumber,
+        };
+    }
+
+    private sealed record NumberState(string Number, string? Sid, DateTimeOffset CreatedAt, bool Listed)
+    {
+        public string Slug => PhoneNumberSlug.FromNumber(Number);
+    }
+}
