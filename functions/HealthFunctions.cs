@@ -4,10 +4,10 @@ using SynthflowConnector.Http;
 
 namespace SynthflowConnector.Functions;
 
-public sealed class HealthFunctions(HealthEndpoint health)
+public sealed class HealthFunctions(ConnectorEndpoints endpoints)
 {
     [Function("Health")]
-    public IResult Get(
+    public IResult Health(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ConnectorRoutes.Health)] HttpRequest request)
-        => health.Get();
+        => endpoints.Health(request);
 }

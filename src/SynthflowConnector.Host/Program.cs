@@ -10,8 +10,12 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]))
 }
 
 builder.Services.AddSynthflowConnector(builder.Configuration);
+builder.Services.AddSingleton<ConnectorApiKey>();
 
 var app = builder.Build();
+
+// Resolve the key now: a missing Connector__ApiKey in live mode stops the Host at start, not at the first request.
+app.Services.GetRequiredService<ConnectorApiKey>();
 app.MapConnectorEndpoints();
 app.Run();
 

@@ -1,9 +1,12 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
-using SynthflowConnector.Http;
+using Microsoft.Extensions.Options;
+using SynthflowConnector.Agents;
+using SynthflowConnector.Calls;
 using SynthflowConnector.Hosting;
+using SynthflowConnector.Http;
+using SynthflowConnector.Storage;
 using SynthflowConnector.Synthflow;
 
 namespace SynthflowConnector;
@@ -26,7 +29,16 @@ public static class ConnectorServiceCollectionExtensions
         }
 
         services.AddSynthflowClient();
+        services.AddOptions<CallsOptions>().BindConfiguration(CallsOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CallsOptions>, CallsOptionsValidator>());
+
+        services.TryAddSingleton(sp => new ConnectorTables(sp.GetRequiredService<IConfiguration>()));
+        services.TryAddSingleton<AttachedNumbersCache>();
+        services.TryAddTransient<AgentPhoneNumberService>();
+        services.TryAddTransient<CallerIdService>();
+        services.TryAddTransient<CallService>();
         services.TryAddSingleton<HealthEndpoint>();
+        services.TryAddTransient<ConnectorEndpoints>();
         return services;
     }
 }

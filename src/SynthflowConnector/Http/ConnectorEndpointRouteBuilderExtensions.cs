@@ -1,18 +1,37 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace SynthflowConnector.Http;
 
 public static class ConnectorEndpointRouteBuilderExtensions
 {
-    /// <summary>Maps the connector's routes on plain ASP.NET Core (the Host), under <c>/api</c>.</summary>
+    /// <summary>
+    /// Maps the connector's routes on plain ASP.NET Core (the Host), under <c>/api</c>: the same
+    /// <see cref="ConnectorRoutes"/> and <see cref="ConnectorEndpoints"/> the Functions app uses, with the function key
+    /// required on every route but health.
+    /// </summary>
     public static IEndpointRouteBuilder MapConnectorEndpoints(this IEndpointRouteBuilder routes)
     {
         var api = routes.MapGroup("/" + ConnectorRoutes.Prefix);
-        api.MapGet(ConnectorRoutes.Health, (HealthEndpoint health) => health.Get())
-            .WithName("Health")
-            .AllowAnonymous();
+        api.MapGet(ConnectorRoutes.Health, (HttpRequest request, ConnectorEndpoints endpoints) => endpoints.Health(request))
+            .WithName("Health");
+
+        var secured = api.MapGroup(string.Empty).AddEndpointFilter(ConnectorApiKey.Filter);
+        secured.MapGet(ConnectorRoutes.Agents, (HttpRequest request, ConnectorEndpoints endpoints, CancellationToken cancellationToken) =>
+            endpoints.ListAgentsAsync(request, cancellationToken)).WithName("ListAgents");
+        secured.MapGet(ConnectorRoutes.AgentPhoneNumbers, (HttpRequest request, string modelId, ConnectorEndpoints endpoints, CancellationToken cancellationToken) =>
+            endpoints.ListAgentPhoneNumbersAsync(request, modelId, cancellationToken)).WithName("ListAgentPhoneNumbers");
+        secured.MapPut(ConnectorRoutes.AgentPhoneNumbers, (HttpRequest request, string modelId, ConnectorEndpoints endpoints, CancellationToken cancellationToken) =>
+            endpoints.AttachPhoneNumbersAsync(request, modelId, cancellationToken)).WithName("AttachPhoneNumbers");
+        secured.MapDelete(ConnectorRoutes.AgentPhoneNumber, (HttpRequest request, string modelId, string slug, ConnectorEndpoints endpoints, CancellationToken cancellationToken) =>
+            endpoints.DetachPhoneNumberAsync(request, modelId, slug, cancellationToken)).WithName("DetachPhoneNumber");
+        secured.MapGet(ConnectorRoutes.PhoneNumbers, (HttpRequest request, ConnectorEndpoints endpoints, CancellationToken cancellationToken) =>
+            endpoints.ListPhoneNumbersAsync(request, cancellationToken)).WithName("ListPhoneNumbers");
+        secured.MapPost(ConnectorRoutes.Calls, (HttpRequest request, ConnectorEndpoints endpoints, CancellationToken cancellationToken) =>
+            endpoints.MakeCallAsync(request, cancellationToken)).WithName("MakeCall");
+        secured.MapGet(ConnectorRoutes.Call, (HttpRequest request, string callId, ConnectorEndpoints endpoints, CancellationToken cancellationToken) =>
+            endpoints.GetCallAsync(request, callId, cancellationToken)).WithName("GetCall");
         return routes;
     }
 }

@@ -11,4 +11,10 @@ public static class ConnectorRoutes
     public const string Prefix = "api";
 
     public const string Health = "health";
+    public const string Agents = "agents";
+    public const string AgentPhoneNumbers = "agents/{modelId}/phone-numbers";
+    public const string AgentPhoneNumber = "agents/{modelId}/phone-numbers/{slug}";
+    public const string PhoneNumbers = "phone-numbers";
+    public const string Calls = "calls";
+    public const string Call = "calls/{callId}";
 }

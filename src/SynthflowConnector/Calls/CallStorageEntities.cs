@@ -1,0 +1,58 @@
+using Azure;
+using SynthflowConnector.Storage;
+
+namespace SynthflowConnector.Calls;
+
+/// <summary>One Idempotency-Key: what was asked (hash), how far it got, and the result to replay.</summary>
+public sealed class CallLedgerEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = string.Empty;
+    public string RowKey { get; set; } = string.Empty;
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public string RequestHash { get; set; } = string.Empty;
+    public string State { get; set; } = CallLedgerStates.InFlight;
+    public string ModelId { get; set; } = string.Empty;
+    public string Phone { get; set; } = string.Empty;
+    public DateTimeOffset AttemptStartedAt { get; set; }
+    public DateTimeOffset LeaseUntil { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
+    public string? CallId { get; set; }
+    public string? FromPhoneNumber { get; set; }
+    public string? CallerIdStrategy { get; set; }
+    public string? CallerIdReason { get; set; }
+    public int? Eta { get; set; }
+}
+
+public static class CallLedgerStates
+{
+    /// <summary>An attempt holds the key; duplicates get 409 until its lease ends.</summary>
+    public const string InFlight = "in-flight";
+
+    /// <summary>The call was placed; its result is replayed.</summary>
+    public const string Completed = "completed";
+
+    /// <summary>Synthflow's answer was lost: the call may exist. The next retry looks it up before placing.</summary>
+    public const string Unknown = "unknown";
+}
+
+/// <summary>Per-agent round-robin position.</summary>
+public sealed class CallerIdCursorEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = string.Empty;
+    public string RowKey { get; set; } = string.Empty;
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+    public long Position { get; set; }
+}
+
+/// <summary>The number a recipient was last called from by an agent.</summary>
+public sealed class StickyCallerIdEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = string.Empty;
+    public string RowKey { get; set; } = string.Empty;
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+    public string FromPhoneNumber { get; set; } = string.Empty;
+}

@@ -1,0 +1,104 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SynthflowConnector.Http;
+
+// The connector's public JSON contracts (camelCase). These are what Power Automate users see.
+
+public sealed record AgentSummary(string ModelId, string? Name, string? Type);
+
+public sealed record AgentList(IReadOnlyList<AgentSummary> Agents);
+
+public sealed record PhoneNumberItem(string Number, string Slug, string? Sid);
+
+/// <summary>An agent's attached numbers (its outbound pool).</summary>
+public sealed record AgentPhoneNumbers(string ModelId, IReadOnlyList<PhoneNumberItem> PhoneNumbers);
+
+/// <summary>Body of the attach action: exactly one of the two lists.</summary>
+public sealed record AttachPhoneNumbersRequest
+{
+    public IReadOnlyList<string>? PhoneNumbers { get; init; }
+    public IReadOnlyList<string>? PhoneNumberSlugs { get; init; }
+}
+
+public sealed record DetachResult(string ModelId, string Slug, bool WasAttached, IReadOnlyList<PhoneNumberItem> PhoneNumbers);
+
+public sealed record WorkspacePhoneNumberItem(string Number, string Slug, string? Sid, bool IsAvailable);
+
+public sealed record WorkspacePhoneNumberList(IReadOnlyList<WorkspacePhoneNumberItem> PhoneNumbers);
+
+/// <summary>Body of the make-a-call action.</summary>
+public sealed record MakeCallRequest
+{
+    public string? ModelId { get; init; }
+    public string? Phone { get; init; }
+    public string? Name { get; init; }
+    public string? FromPhoneNumber { get; init; }
+    public string? CallerIdStrategy { get; init; }
+    public IReadOnlyDictionary<string, string?>? CustomVariables { get; init; }
+    public string? LeadEmail { get; init; }
+    public string? LeadTimezone { get; init; }
+    public string? Prompt { get; init; }
+    public string? Greeting { get; init; }
+
+    /// <summary>Alternative to the <c>Idempotency-Key</c> header, for clients that cannot set headers.</summary>
+    public string? IdempotencyKey { get; init; }
+}
+
+public sealed record MakeCallResponse
+{
+    public required string CallId { get; init; }
+
+    /// <summary>The caller ID sent to Synthflow; null when Synthflow chose.</summary>
+    public string? FromPhoneNumber { get; init; }
+
+    public required string CallerIdStrategy { get; init; }
+    public required string CallerIdReason { get; init; }
+
+    /// <summary>Seconds until the call starts, as Synthflow estimated.</summary>
+    public int? Eta { get; init; }
+
+    /// <summary>True when this answer repeats an earlier request's result (same Idempotency-Key): no new call.</summary>
+    public bool IdempotentReplay { get; init; }
+}
+
+public sealed record CallDetails
+{
+    public required string CallId { get; init; }
+    public string? ModelId { get; init; }
+    public string? Status { get; init; }
+    public string? EndCallReason { get; init; }
+    public int? Duration { get; init; }
+    public string? FromPhoneNumber { get; init; }
+    public string? ToPhoneNumber { get; init; }
+    public string? RecordingUrl { get; init; }
+    public DateTimeOffset? StartTime { get; init; }
+}
+
+/// <summary>RFC 7807 problem details, with the field errors and Synthflow's request id when there is one.</summary>
+public sealed record ConnectorProblem
+{
+    public required string Type { get; init; }
+    public required string Title { get; init; }
+    public required int Status { get; init; }
+    public string? Detail { get; init; }
+    public string? Instance { get; init; }
+    public IReadOnlyDictionary<string, string[]>? Errors { get; init; }
+    public string? SynthflowRequestId { get; init; }
+}
+
+[JsonSourceGenerationOptions(
+    JsonSerializerDefaults.Web,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UseStringEnumConverter = true)]
+[JsonSerializable(typeof(HealthReport))]
+[JsonSerializable(typeof(AgentList))]
+[JsonSerializable(typeof(AgentPhoneNumbers))]
+[JsonSerializable(typeof(AttachPhoneNumbersRequest))]
+[JsonSerializable(typeof(DetachResult))]
+[JsonSerializable(typeof(WorkspacePhoneNumberList))]
+[JsonSerializable(typeof(MakeCallRequest))]
+[JsonSerializable(typeof(MakeCallResponse))]
+[JsonSerializable(typeof(CallDetails))]
+[JsonSerializable(typeof(ConnectorProblem))]
+public sealed partial class ConnectorJsonContext : JsonSerializerContext;

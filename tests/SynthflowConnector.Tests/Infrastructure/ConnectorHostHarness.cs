@@ -1,0 +1,105 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using SynthflowConnector.Sandbox;
+using SynthflowConnector.Storage;
+using SynthflowConnector.Synthflow;
+
+namespace SynthflowConnector.Tests.Infrastructure;
+
+/// <summary>
+/// The real Host (its Program), on Kestrel at 127.0.0.1, with table storage on Azurite and Synthflow played by a
+/// sandbox on its own loopback port that the test controls (knobs, request log).
+/// </summary>
+public sealed class ConnectorHostHarness : IAsyncDisposable
+{
+    public const string FunctionKey = "test-function-key-0123456789";
+
+    private readonly HostFactory _factory;
+
+    private ConnectorHostHarness(HostFactory factory, SandboxServer server, string callsTable)
+    {
+        _factory = factory;
+        Server = server;
+        CallsTable = callsTable;
+        Client = factory.CreateClient();
+        Client.DefaultRequestHeaders.Add("x-functions-key", FunctionKey);
+        Anonymous = factory.CreateClient();
+    }
+
+    public SandboxServer Server { get; }
+
+    public SynthflowSandbox Sandbox => Server.Sandbox;
+
+    /// <summary>A client sending the function key.</summary>
+    public HttpClient Client { get; }
+
+    /// <summary>A client sending no key.</summary>
+    public HttpClient Anonymous { get; }
+
+    public string CallsTable { get; }
+
+    public IServiceProvider Services => _factory.Services;
+
+    public CapturingLoggerProvider Logs => _factory.Logs;
+
+    public static async Task<ConnectorHostHarness> StartAsync(
+        AzuriteFixture azurite,
+        SynthflowSandbox? sandbox = null,
+        IDictionary<string, string?>? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(azurite);
+        var server = await SandboxServer.StartAsync(sandbox ?? new SynthflowSandbox());
+        var callsTable = AzuriteFixture.UniqueTableName();
+        var all = new Dictionary<string, string?>
+        {
+            ["urls"] = "http://127.0.0.1:0",
+            ["Synthflow:ApiKey"] = server.Sandbox.ApiKey,
+            ["Synthflow:Workspace"] = server.Sandbox.Workspace,
+            ["Synthflow:RetryBaseDelay"] = "00:00:00",
+            ["Synthflow:MaxRequestsPerSecond"] = "1000",
+            ["Connector:ApiKey"] = FunctionKey,
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["Calls:TableName"] = callsTable,
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+
+        var factory = new HostFactory(all, new SynthflowEndpoint(server.BaseAddress, server.Sandbox.ApiKey, isSandbox: true));
+        factory.UseKestrel(); // the port comes from "urls" (127.0.0.1:0): UseKestrel(0) races the minimal host over its addresses
+        factory.StartServer();
+        return new ConnectorHostHarness(factory, server, callsTable);
+    }
+
+    public TableClient CallsTableClient(AzuriteFixture azurite) => azurite.CreateTableClient(CallsTable);
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        Anonymous.Dispose();
+        await _factory.DisposeAsync();
+        await Server.DisposeAsync();
+    }
+
+    private sealed class HostFactory(IDictionary<string, string?> settings, SynthflowEndpoint endpoint) : WebApplicationFactory<Program>
+    {
+        public CapturingLoggerProvider Logs { get; } = new();
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            foreach (var (key, value) in settings)
+            {
+                builder.UseSetting(key, value);
+            }
+
+            builder.ConfigureLogging(logging => logging.AddProvider(Logs));
+
+            // Live mode, but "live" is the test's sandbox: registered from code, as only tests can.
+            builder.ConfigureTestServices(services => services.AddSingleton<ISynthflowEndpointProvider>(new FixedSynthflowEndpointProvider(endpoint)));
+        }
+    }
+}
