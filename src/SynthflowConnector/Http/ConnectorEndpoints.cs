@@ -1,5 +1,3 @@
-using System.Net;
-using Azure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using SynthflowConnector.Agents;
@@ -252,46 +250,6 @@ public sealed partial class ConnectorEndpoints(
         return key;
     }
 
-    /// <summary>Maps every failure below the HTTP surface to its problem+json answer.</summary>
-    private async Task<IResult> RunAsync(Func<Task<IResult>> action, bool placingCall = false)
-    {
-        try
-        {
-            return await action().ConfigureAwait(false);
-        }
-        catch (SynthflowApiException exception)
-        {
-            return FromSynthflow(exception, placingCall);
-        }
-        catch (SynthflowTransportException exception)
-        {
-            var detail = placingCall
-                ? "Synthflow's answer was lost, so the call may or may not have been placed. Retry with the same Idempotency-Key: the retry looks the call up before it dials."
-                : exception.Message;
-            return exception.IsTimeout
-                ? Problems.Create(504, "upstream-timeout", "Synthflow did not answer in time.", detail)
-                : Problems.Create(502, "upstream-unavailable", "Synthflow could not be reached.", detail);
-        }
-        catch (SynthflowConfigurationException exception)
-        {
-            return Problems.Create(500, "configuration", "The connector is missing a setting.", exception.Message);
-        }
-        catch (RequestFailedException exception)
-        {
-            LogStorageFailure(logger, exception.Status, exception.ErrorCode);
-            return Problems.Create(503, "storage-unavailable", "Table storage is not available.", "The connector's table storage did not answer; nothing was placed or changed. Retry shortly.", retryAfter: TimeSpan.FromSeconds(5));
-        }
-    }
-
-    private static ProblemResult FromSynthflow(SynthflowApiException exception, bool placingCall) => exception.StatusCode switch
-    {
-        HttpStatusCode.NotFound => Problems.Create(404, "not-found", "Synthflow does not know this resource.", exception.Description ?? exception.Message, exception.RequestId),
-        HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => Problems.Create(502, "upstream-auth", "Synthflow rejected the API key, or the region is wrong.", "Check Synthflow__ApiKey and Synthflow__Region (a workspace lives in one region; the others answer 401).", exception.RequestId),
-        HttpStatusCode.TooManyRequests => Problems.Create(429, "upstream-throttled", "Synthflow is throttling requests.", (exception.Description ?? "Too many requests.") + (placingCall ? " No call was placed." : string.Empty), exception.RequestId, exception.RetryAfter ?? TimeSpan.FromSeconds(10)),
-        >= HttpStatusCode.InternalServerError => Problems.Create(502, "upstream-error", "Synthflow failed to process the request.", exception.Description ?? exception.Message, exception.RequestId),
-        _ => Problems.Create(400, "upstream-rejected", "Synthflow rejected the request.", exception.Description ?? exception.Message, exception.RequestId),
-    };
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Table storage failed with status {Status} ({ErrorCode})")]
-    private static partial void LogStorageFailure(ILogger logger, int status, string? errorCode);
+    private Task<IResult> RunAsync(Func<Task<IResult>> action, bool placingCall = false) =>
+        EndpointErrors.RunAsync(action, logger, placingCall);
 }

@@ -1,5 +1,9 @@
 using System.Reflection;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.CodeAnalysis;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using SynthflowConnector.Http;
@@ -108,5 +112,48 @@ public sealed class FunctionsAppSyntaxTests
             var isHealth = trigger.ToString().Contains("ConnectorRoutes.Health", StringComparison.Ordinal);
             Assert.Equal(isHealth ? "AuthorizationLevel.Anonymous" : "AuthorizationLevel.Function", level);
         }
+    }
+
+    [Fact]
+    public void Each_route_and_method_of_the_Host_has_exactly_one_function_of_the_same_name()
+    {
+        var routeValues = typeof(ConnectorRoutes).GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Where(field => field.IsLiteral)
+            .ToDictionary(field => field.Name, field => (string)field.GetRawConstantValue()!, StringComparer.Ordinal);
+        var functions = Functions
+            .Select(method =>
+            {
+                var name = method.AttributeLists.SelectMany(list => list.Attributes).Single(a => a.Name.ToString() == "Function")
+                    .ArgumentList!.Arguments[0].Expression.ToString().Trim('"');
+                var trigger = method.ParameterList.Parameters
+                    .SelectMany(parameter => parameter.AttributeLists.SelectMany(list => list.Attributes))
+                    .SingleOrDefault(attribute => attribute.Name.ToString() == "HttpTrigger");
+                if (trigger is null)
+                {
+                    return null;
+                }
+
+                var verb = trigger.ArgumentList!.Arguments[1].Expression.ToString().Trim('"').ToUpperInvariant();
+                var routeName = ((MemberAccessExpressionSyntax)trigger.ArgumentList.Arguments.Single(a => a.NameEquals?.Name.Identifier.Text == "Route").Expression).Name.Identifier.Text;
+                return $"{name} {verb} /{ConnectorRoutes.Prefix}/{routeValues[routeName]}";
+            })
+            .OfType<string>()
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Synthflow:ApiKey"] = "k", ["Connector:ApiKey"] = "0123456789abcdef" });
+        builder.Services.AddSynthflowConnector(builder.Configuration);
+        using var app = builder.Build();
+        app.MapConnectorEndpoints();
+        var hostRoutes = ((IEndpointRouteBuilder)app).DataSources
+            .SelectMany(source => source.Endpoints)
+            .OfType<RouteEndpoint>()
+            .Select(endpoint => $"{endpoint.Metadata.GetMetadata<IEndpointNameMetadata>()!.EndpointName} {endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()!.HttpMethods.Single()} {endpoint.RoutePattern.RawText}")
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+        Assert.Equal(hostRoutes, functions);
+        Assert.Equal(functions.Count, functions.Distinct().Count());
     }
 }
