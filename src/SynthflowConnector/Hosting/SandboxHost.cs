@@ -20,7 +20,7 @@ public sealed partial class SandboxHost(ILogger<SandboxHost> logger, TimeProvide
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _server = await SandboxServer.StartAsync(Sandbox, cancellationToken).ConfigureAwait(false);
-        _endpoint.TrySetResult(new SynthflowEndpoint(_server.BaseAddress, Sandbox.ApiKey, isSandbox: true));
+        _endpoint.TrySetResult(new SynthflowEndpoint(_server.BaseAddress, Sandbox.ApiKey, isSandbox: true, Sandbox.Workspace));
         LogBanner(logger, _server.BaseAddress);
     }
 

@@ -87,6 +87,20 @@ public sealed record ConnectorProblem
     public string? SynthflowRequestId { get; init; }
 }
 
+/// <summary>
+/// The contracts' serializer with a relaxed encoder: flows show <c>'</c> and <c>+</c> as typed, not as <c>\u0027</c>.
+/// Safe here: these bodies are JSON for API clients, never embedded in HTML.
+/// </summary>
+public static class ConnectorJson
+{
+    public static ConnectorJsonContext Context { get; } = new(new JsonSerializerOptions(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Converters = { new JsonStringEnumConverter() },
+    });
+}
+
 [JsonSourceGenerationOptions(
     JsonSerializerDefaults.Web,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,

@@ -35,7 +35,7 @@ public sealed partial class ConnectorEndpoints(
 
         return RunAsync(async () => TypedResults.Json(
             await agents.ListAgentsAsync(type.Length > 0 ? type : null, cancellationToken).ConfigureAwait(false),
-            ConnectorJsonContext.Default.AgentList));
+            ConnectorJson.Context.AgentList));
     }
 
     public Task<IResult> ListAgentPhoneNumbersAsync(HttpRequest request, string modelId, CancellationToken cancellationToken)
@@ -49,7 +49,7 @@ public sealed partial class ConnectorEndpoints(
 
         return RunAsync(async () => TypedResults.Json(
             await agents.GetAttachedAsync(modelId, cancellationToken).ConfigureAwait(false),
-            ConnectorJsonContext.Default.AgentPhoneNumbers));
+            ConnectorJson.Context.AgentPhoneNumbers));
     }
 
     public async Task<IResult> AttachPhoneNumbersAsync(HttpRequest request, string modelId, CancellationToken cancellationToken)
@@ -61,7 +61,7 @@ public sealed partial class ConnectorEndpoints(
             return errors.ToProblem();
         }
 
-        var (body, problem) = await ConnectorValidation.ReadJsonAsync(request, ConnectorJsonContext.Default.AttachPhoneNumbersRequest, cancellationToken).ConfigureAwait(false);
+        var (body, problem) = await ConnectorValidation.ReadJsonAsync(request, ConnectorJson.Context.AttachPhoneNumbersRequest, cancellationToken).ConfigureAwait(false);
         if (problem is not null)
         {
             return problem;
@@ -75,7 +75,7 @@ public sealed partial class ConnectorEndpoints(
 
         return await RunAsync(async () => TypedResults.Json(
             await agents.AttachAsync(modelId, numbers!, cancellationToken).ConfigureAwait(false),
-            ConnectorJsonContext.Default.AgentPhoneNumbers)).ConfigureAwait(false);
+            ConnectorJson.Context.AgentPhoneNumbers)).ConfigureAwait(false);
     }
 
     public Task<IResult> DetachPhoneNumberAsync(HttpRequest request, string modelId, string slug, CancellationToken cancellationToken)
@@ -90,18 +90,18 @@ public sealed partial class ConnectorEndpoints(
 
         return RunAsync(async () => TypedResults.Json(
             await agents.DetachAsync(modelId, slug, cancellationToken).ConfigureAwait(false),
-            ConnectorJsonContext.Default.DetachResult));
+            ConnectorJson.Context.DetachResult));
     }
 
     public Task<IResult> ListPhoneNumbersAsync(HttpRequest request, CancellationToken cancellationToken) =>
         RunAsync(async () => TypedResults.Json(
             await agents.ListWorkspaceNumbersAsync(cancellationToken).ConfigureAwait(false),
-            ConnectorJsonContext.Default.WorkspacePhoneNumberList));
+            ConnectorJson.Context.WorkspacePhoneNumberList));
 
     public async Task<IResult> MakeCallAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var (body, problem) = await ConnectorValidation.ReadJsonAsync(request, ConnectorJsonContext.Default.MakeCallRequest, cancellationToken).ConfigureAwait(false);
+        var (body, problem) = await ConnectorValidation.ReadJsonAsync(request, ConnectorJson.Context.MakeCallRequest, cancellationToken).ConfigureAwait(false);
         if (problem is not null)
         {
             return problem;
@@ -119,7 +119,7 @@ public sealed partial class ConnectorEndpoints(
             async () =>
             {
                 var outcome = await calls.MakeCallAsync(command!, key, cancellationToken).ConfigureAwait(false);
-                return outcome.Problem ?? (IResult)TypedResults.Json(outcome.Response!, ConnectorJsonContext.Default.MakeCallResponse);
+                return outcome.Problem ?? (IResult)TypedResults.Json(outcome.Response!, ConnectorJson.Context.MakeCallResponse);
             },
             placingCall: true).ConfigureAwait(false);
     }
@@ -133,7 +133,7 @@ public sealed partial class ConnectorEndpoints(
 
         return RunAsync(async () => TypedResults.Json(
             await calls.GetCallAsync(callId, cancellationToken).ConfigureAwait(false),
-            ConnectorJsonContext.Default.CallDetails));
+            ConnectorJson.Context.CallDetails));
     }
 
     private static AttachPhoneNumbers? ValidateAttach(AttachPhoneNumbersRequest body, FieldErrors errors)

@@ -12,9 +12,11 @@ public sealed class HealthEndpoint(IOptions<SynthflowOptions> options)
     private static readonly string Version =
         typeof(HealthEndpoint).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
-    public IResult Get() => TypedResults.Ok(new HealthReport(
+    public IResult Get() => TypedResults.Json(
+        new HealthReport(
         Status: "healthy",
         Version: Version,
         Mode: options.Value.IsSandbox ? "sandbox" : "live",
-        Region: options.Value.Region.ToLowerInvariant()));
+        Region: options.Value.Region.ToLowerInvariant()),
+        ConnectorJson.Context.HealthReport);
 }

@@ -23,7 +23,7 @@ public sealed class ProblemResult(ConnectorProblem problem, TimeSpan? retryAfter
         }
 
         var problem = Problem.Instance is null ? Problem with { Instance = httpContext.Request.Path.Value } : Problem;
-        await JsonSerializer.SerializeAsync(response.Body, problem, ConnectorJsonContext.Default.ConnectorProblem, httpContext.RequestAborted).ConfigureAwait(false);
+        await JsonSerializer.SerializeAsync(response.Body, problem, ConnectorJson.Context.ConnectorProblem, httpContext.RequestAborted).ConfigureAwait(false);
     }
 }
 
@@ -46,8 +46,18 @@ public static class Problems
     public static ProblemResult Field(string field, string message, int status = StatusCodes.Status400BadRequest) =>
         new(new ConnectorProblem
         {
-            Type = TypeBase + (status == StatusCodes.Status422UnprocessableEntity ? "unprocessable" : "validation"),
-            Title = status == StatusCodes.Status422UnprocessableEntity ? "The request cannot be carried out as asked." : "The request is not valid.",
+            Type = TypeBase + status switch
+            {
+                StatusCodes.Status422UnprocessableEntity => "unprocessable",
+                StatusCodes.Status409Conflict => "conflict",
+                _ => "validation",
+            },
+            Title = status switch
+            {
+                StatusCodes.Status422UnprocessableEntity => "The request cannot be carried out as asked.",
+                StatusCodes.Status409Conflict => "The request conflicts with the current state.",
+                _ => "The request is not valid.",
+            },
             Status = status,
             Detail = message,
             Errors = new Dictionary<string, string[]> { [field] = [message] },

@@ -63,23 +63,26 @@ public sealed partial class SynthflowClient(
         await SendAsync(Operations.DetachPhoneNumber, HttpMethod.Delete, path, content: null, SynthflowJson.Context.StatusEnvelope, cancellationToken).ConfigureAwait(false);
     }
 
-    public IAsyncEnumerable<WorkspacePhoneNumber> ListPhoneNumbersAsync(bool? isAvailable = null, CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<WorkspacePhoneNumber> ListPhoneNumbersAsync(bool? isAvailable = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var workspace = options.Value.Workspace;
+        var endpoint = await endpointProvider.GetEndpointAsync(cancellationToken).ConfigureAwait(false);
+        var workspace = string.IsNullOrWhiteSpace(options.Value.Workspace) ? endpoint.Workspace : options.Value.Workspace;
+        if (string.IsNullOrWhiteSpace(workspace))
+        {
+            throw new SynthflowConfigurationException("Synthflow__Workspace is not set: listing the workspace's numbers needs the workspace id.");
+        }
+
         var filter = isAvailable is { } available ? $"&is_available={(available ? "true" : "false")}" : string.Empty;
-        return PagesAsync(
+        var pages = PagesAsync(
             Operations.ListPhoneNumbers,
-            (limit, offset) => $"numbers?workspace={Uri.EscapeDataString(workspace ?? string.Empty)}&limit={limit}&offset={offset}{filter}",
+            (limit, offset) => $"numbers?workspace={Uri.EscapeDataString(workspace)}&limit={limit}&offset={offset}{filter}",
             SynthflowJson.Context.NumbersEnvelope,
             envelope => (envelope.Response?.PhoneNumbers, envelope.Response?.Pagination),
-            cancellationToken,
-            precondition: () =>
-            {
-                if (string.IsNullOrWhiteSpace(workspace))
-                {
-                    throw new SynthflowConfigurationException("Synthflow__Workspace is not set: listing the workspace's numbers needs the workspace id.");
-                }
-            });
+            cancellationToken);
+        await foreach (var number in pages.ConfigureAwait(false))
+        {
+            yield return number;
+        }
     }
 
     public async Task<CallPlaced> PlaceCallAsync(PlaceCallRequest request, CancellationToken cancellationToken = default)
@@ -140,10 +143,8 @@ public sealed partial class SynthflowClient(
         Func<int, int, string> pathFor,
         JsonTypeInfo<TEnvelope> typeInfo,
         Func<TEnvelope, (IReadOnlyList<TItem>? Items, Pagination? Pagination)> read,
-        [EnumeratorCancellation] CancellationToken cancellationToken,
-        Action? precondition = null)
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        precondition?.Invoke();
         var offset = 0;
         while (true)
         {

@@ -3,8 +3,11 @@ using Microsoft.Extensions.Options;
 namespace SynthflowConnector.Synthflow;
 
 /// <summary>Where the client sends requests and with which key.</summary>
-public sealed class SynthflowEndpoint(Uri baseAddress, string apiKey, bool isSandbox)
+public sealed class SynthflowEndpoint(Uri baseAddress, string apiKey, bool isSandbox, string? workspace = null)
 {
+    /// <summary>The workspace id the endpoint implies (the sandbox has its own); the setting wins when set.</summary>
+    public string? Workspace { get; } = workspace;
+
     public Uri BaseAddress { get; } = baseAddress.AbsoluteUri.EndsWith('/') ? baseAddress : new Uri(baseAddress.AbsoluteUri + "/");
 
     internal string ApiKey { get; } = apiKey;
