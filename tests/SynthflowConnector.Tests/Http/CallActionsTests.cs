@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Time.Testing;
 using SynthflowConnector.Http;
 using SynthflowConnector.Sandbox;
 using SynthflowConnector.Synthflow;
@@ -331,5 +332,60 @@ public sealed class CallActionsTests(AzuriteFixture azurite)
         Assert.Contains(host.Logs.Lines, line => line.Contains("+1617*****99", StringComparison.Ordinal));
         Assert.DoesNotContain(host.Logs.Lines, line => line.Contains("6175550199", StringComparison.Ordinal));
         Assert.DoesNotContain(host.Logs.Lines, line => line.Contains(host.Sandbox.ApiKey, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_expired_key_places_a_new_call()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await ConnectorHostHarness.StartAsync(azurite, Pooled(), new Dictionary<string, string?> { ["Calls:IdempotencyKeyTtl"] = "01:00:00" }, clock);
+        var body = new { modelId = Outbound, phone = Lead, name = "Ada" };
+
+        var first = await CallAsync(host, body, key: "run-0009");
+        clock.Advance(TimeSpan.FromMinutes(59));
+        var replay = await CallAsync(host, body, key: "run-0009");
+        clock.Advance(TimeSpan.FromMinutes(2));
+        var fresh = await CallAsync(host, body, key: "run-0009");
+
+        Assert.True(replay.IdempotentReplay);
+        Assert.Equal(first.CallId, replay.CallId);
+        Assert.False(fresh.IdempotentReplay);
+        Assert.NotEqual(first.CallId, fresh.CallId);
+        Assert.Equal(2, host.Sandbox.CountRequests("POST", "/v2/calls"));
+    }
+
+    [Fact]
+    public async Task Attaching_through_the_connector_refreshes_the_cached_pool_at_once()
+    {
+        await using var host = await ConnectorHostHarness.StartAsync(azurite, Pooled(), new Dictionary<string, string?> { ["Calls:AttachedNumbersCacheDuration"] = "00:10:00" });
+        await CallAsync(host, new { modelId = Outbound, phone = Lead, name = "Ada", fromPhoneNumber = NewYork });
+
+        await HttpAssert.OkAsync<AgentPhoneNumbers>(await host.Client.PutAsync(new Uri($"/api/agents/{Outbound}/phone-numbers", UriKind.Relative), HttpAssert.Json(new { phoneNumbers = new[] { Chicago } })));
+        var placed = await CallAsync(host, new { modelId = Outbound, phone = Lead, name = "Ada", fromPhoneNumber = Chicago });
+
+        Assert.Equal(Chicago, placed.FromPhoneNumber);
+    }
+
+    [Fact]
+    public async Task The_pool_cache_serves_a_burst_of_calls_from_one_read()
+    {
+        await using var host = await ConnectorHostHarness.StartAsync(azurite, Pooled(), new Dictionary<string, string?> { ["Calls:AttachedNumbersCacheDuration"] = "00:10:00" });
+
+        for (var i = 0; i < 5; i++)
+        {
+            await CallAsync(host, new { modelId = "agent-pool", phone = Lead, name = "Ada", callerIdStrategy = "round-robin" });
+        }
+
+        Assert.Equal(1, host.Sandbox.CountRequests("GET", "/v2/assistants/agent-pool"));
+        Assert.Equal(5, host.Sandbox.CountRequests("POST", "/v2/calls"));
+    }
+
+    [Fact]
+    public async Task Get_call_of_an_unknown_call_is_404_and_a_bad_id_is_400()
+    {
+        await using var host = await ConnectorHostHarness.StartAsync(azurite, Pooled());
+
+        await HttpAssert.ProblemAsync(await host.Client.GetAsync(new Uri("/api/calls/00000000-0000-0000-0000-000000000000", UriKind.Relative)), HttpStatusCode.NotFound);
+        await HttpAssert.ProblemAsync(await host.Client.GetAsync(new Uri("/api/calls/a%20b", UriKind.Relative)), HttpStatusCode.BadRequest, "callId");
     }
 }

@@ -48,7 +48,8 @@ public sealed class ConnectorHostHarness : IAsyncDisposable
     public static async Task<ConnectorHostHarness> StartAsync(
         AzuriteFixture azurite,
         SynthflowSandbox? sandbox = null,
-        IDictionary<string, string?>? settings = null)
+        IDictionary<string, string?>? settings = null,
+        TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(azurite);
         var server = await SandboxServer.StartAsync(sandbox ?? new SynthflowSandbox());
@@ -69,7 +70,7 @@ public sealed class ConnectorHostHarness : IAsyncDisposable
             all[key] = value;
         }
 
-        var factory = new HostFactory(all, new SynthflowEndpoint(server.BaseAddress, server.Sandbox.ApiKey, isSandbox: true));
+        var factory = new HostFactory(all, new SynthflowEndpoint(server.BaseAddress, server.Sandbox.ApiKey, isSandbox: true), timeProvider);
         factory.UseKestrel(); // the port comes from "urls" (127.0.0.1:0): UseKestrel(0) races the minimal host over its addresses
         factory.StartServer();
         return new ConnectorHostHarness(factory, server, callsTable);
@@ -85,7 +86,7 @@ public sealed class ConnectorHostHarness : IAsyncDisposable
         await Server.DisposeAsync();
     }
 
-    private sealed class HostFactory(IDictionary<string, string?> settings, SynthflowEndpoint endpoint) : WebApplicationFactory<Program>
+    private sealed class HostFactory(IDictionary<string, string?> settings, SynthflowEndpoint endpoint, TimeProvider? timeProvider) : WebApplicationFactory<Program>
     {
         public CapturingLoggerProvider Logs { get; } = new();
 
@@ -99,7 +100,14 @@ public sealed class ConnectorHostHarness : IAsyncDisposable
             builder.ConfigureLogging(logging => logging.AddProvider(Logs));
 
             // Live mode, but "live" is the test's sandbox: registered from code, as only tests can.
-            builder.ConfigureTestServices(services => services.AddSingleton<ISynthflowEndpointProvider>(new FixedSynthflowEndpointProvider(endpoint)));
+            builder.ConfigureTestServices(services =>
+            {
+                services.AddSingleton<ISynthflowEndpointProvider>(new FixedSynthflowEndpointProvider(endpoint));
+                if (timeProvider is not null)
+                {
+                    services.AddSingleton(timeProvider);
+                }
+            });
         }
     }
 }
