@@ -24,16 +24,8 @@ public sealed class CallActionsTests(AzuriteFixture azurite)
         return sandbox;
     }
 
-    private static async Task<MakeCallResponse> CallAsync(ConnectorHostHarness host, object body, string? key = null)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, Calls) { Content = HttpAssert.Json(body) };
-        if (key is not null)
-        {
-            request.Headers.Add("Idempotency-Key", key);
-        }
-
-        return await HttpAssert.OkAsync<MakeCallResponse>(await host.Client.SendAsync(request));
-    }
+    private static async Task<MakeCallResponse> CallAsync(ConnectorHostHarness host, object body, string? key = null) =>
+        await HttpAssert.OkAsync<MakeCallResponse>(await PostAsync(host, body, key));
 
     private static async Task<HttpResponseMessage> PostAsync(ConnectorHostHarness host, object body, string? key = null)
     {
