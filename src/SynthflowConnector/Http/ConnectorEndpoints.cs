@@ -121,7 +121,8 @@ public sealed partial class ConnectorEndpoints(
                 var outcome = await calls.MakeCallAsync(command!, key, cancellationToken).ConfigureAwait(false);
                 return outcome.Problem ?? (IResult)TypedResults.Json(outcome.Response!, ConnectorJson.Context.MakeCallResponse);
             },
-            placingCall: true).ConfigureAwait(false);
+            placingCall: true,
+            idempotent: key is not null).ConfigureAwait(false);
     }
 
     public Task<IResult> GetCallAsync(HttpRequest request, string callId, CancellationToken cancellationToken)
@@ -250,6 +251,6 @@ public sealed partial class ConnectorEndpoints(
         return key;
     }
 
-    private Task<IResult> RunAsync(Func<Task<IResult>> action, bool placingCall = false) =>
-        EndpointErrors.RunAsync(action, logger, placingCall);
+    private Task<IResult> RunAsync(Func<Task<IResult>> action, bool placingCall = false, bool idempotent = false) =>
+        EndpointErrors.RunAsync(action, logger, placingCall, idempotent);
 }

@@ -9,7 +9,9 @@ namespace SynthflowConnector.Http;
 /// <summary>Maps every failure below the HTTP surface to its problem+json answer; shared by all endpoint classes.</summary>
 public static partial class EndpointErrors
 {
-    public static async Task<IResult> RunAsync(Func<Task<IResult>> action, ILogger logger, bool placingCall = false)
+    /// <param name="placingCall">The action places a call: a lost answer means its outcome is unknown.</param>
+    /// <param name="idempotent">The call request carried an Idempotency-Key, so a retry is safe.</param>
+    public static async Task<IResult> RunAsync(Func<Task<IResult>> action, ILogger logger, bool placingCall = false, bool idempotent = false)
     {
         ArgumentNullException.ThrowIfNull(action);
         try
@@ -22,9 +24,12 @@ public static partial class EndpointErrors
         }
         catch (SynthflowTransportException exception)
         {
-            var detail = placingCall
-                ? "Synthflow's answer was lost, so the call may or may not have been placed. Retry with the same Idempotency-Key: the retry looks the call up before it dials."
-                : exception.Message;
+            var detail = (placingCall, idempotent) switch
+            {
+                (true, true) => "Synthflow's answer was lost, so the call may or may not have been placed. Retry with the same Idempotency-Key: the retry looks the call up before it dials.",
+                (true, false) => "Synthflow's answer was lost, so the call may or may not have been placed. A plain retry could dial twice: send an Idempotency-Key to make retries safe.",
+                _ => exception.Message,
+            };
             return exception.IsTimeout
                 ? Problems.Create(504, "upstream-timeout", "Synthflow did not answer in time.", detail)
                 : Problems.Create(502, "upstream-unavailable", "Synthflow could not be reached.", detail);

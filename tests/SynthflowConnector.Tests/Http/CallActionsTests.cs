@@ -380,4 +380,16 @@ public sealed class CallActionsTests(AzuriteFixture azurite)
         await HttpAssert.ProblemAsync(await host.Client.GetAsync(new Uri("/api/calls/00000000-0000-0000-0000-000000000000", UriKind.Relative)), HttpStatusCode.NotFound);
         await HttpAssert.ProblemAsync(await host.Client.GetAsync(new Uri("/api/calls/a%20b", UriKind.Relative)), HttpStatusCode.BadRequest, "callId");
     }
+
+    [Fact]
+    public async Task A_lost_answer_without_a_key_says_a_plain_retry_could_dial_twice()
+    {
+        await using var host = await ConnectorHostHarness.StartAsync(azurite, Pooled());
+        host.Sandbox.Faults.DropAfterProcessingNext(1, "POST", "/v2/calls");
+
+        var problem = await HttpAssert.ProblemAsync(await PostAsync(host, new { modelId = Outbound, phone = Lead, name = "Ada" }), HttpStatusCode.BadGateway);
+
+        Assert.Contains("send an Idempotency-Key", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Single(host.Sandbox.Calls);
+    }
 }
