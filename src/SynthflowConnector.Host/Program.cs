@@ -1,4 +1,5 @@
 using SynthflowConnector;
+using SynthflowConnector.Hosting;
 using SynthflowConnector.Http;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -10,6 +11,9 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]))
 }
 
 builder.Services.AddSynthflowConnector(builder.Configuration);
+
+// The Functions app reconciles on its timer trigger; the Host runs the same schedule as a hosted service.
+builder.Services.AddReconcileScheduler();
 builder.Services.AddSingleton<ConnectorApiKey>();
 
 var app = builder.Build();

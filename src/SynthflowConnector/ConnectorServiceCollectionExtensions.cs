@@ -6,6 +6,7 @@ using SynthflowConnector.Agents;
 using SynthflowConnector.Calls;
 using SynthflowConnector.Hosting;
 using SynthflowConnector.Http;
+using SynthflowConnector.Pools;
 using SynthflowConnector.Storage;
 using SynthflowConnector.Synthflow;
 
@@ -31,6 +32,10 @@ public static class ConnectorServiceCollectionExtensions
         services.AddSynthflowClient();
         services.AddOptions<CallsOptions>().BindConfiguration(CallsOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CallsOptions>, CallsOptionsValidator>());
+        services.AddOptions<PoolsOptions>().BindConfiguration(PoolsOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PoolsOptions>, PoolsOptionsValidator>());
+        services.AddOptions<ReconcileOptions>().BindConfiguration(ReconcileOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReconcileOptions>, ReconcileOptionsValidator>());
 
         services.TryAddSingleton(sp => new ConnectorTables(sp.GetRequiredService<IConfiguration>()));
         services.TryAddSingleton<AttachedNumbersCache>();
@@ -39,6 +44,9 @@ public static class ConnectorServiceCollectionExtensions
         services.TryAddTransient<CallService>();
         services.TryAddSingleton<HealthEndpoint>();
         services.TryAddTransient<ConnectorEndpoints>();
+        services.TryAddSingleton<IPoolStore, TablePoolStore>();
+        services.TryAddTransient<IPoolReconciler, PoolReconciler>();
+        services.TryAddTransient<PoolEndpoints>();
         return services;
     }
 }

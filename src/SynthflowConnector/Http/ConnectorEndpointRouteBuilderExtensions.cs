@@ -32,6 +32,23 @@ public static class ConnectorEndpointRouteBuilderExtensions
             endpoints.MakeCallAsync(request, cancellationToken)).WithName("MakeCall");
         secured.MapGet(ConnectorRoutes.Call, (HttpRequest request, string callId, ConnectorEndpoints endpoints, CancellationToken cancellationToken) =>
             endpoints.GetCallAsync(request, callId, cancellationToken)).WithName("GetCall");
+        MapPools(secured);
         return routes;
+    }
+
+    private static void MapPools(RouteGroupBuilder secured)
+    {
+        secured.MapGet(ConnectorRoutes.Pools, (HttpRequest request, PoolEndpoints pools, CancellationToken cancellationToken) =>
+            pools.ListPoolsAsync(request, cancellationToken)).WithName("ListPools");
+        secured.MapGet(ConnectorRoutes.Pool, (HttpRequest request, string modelId, PoolEndpoints pools, CancellationToken cancellationToken) =>
+            pools.GetPoolAsync(request, modelId, cancellationToken)).WithName("GetPool");
+        secured.MapPut(ConnectorRoutes.Pool, (HttpRequest request, string modelId, PoolEndpoints pools, CancellationToken cancellationToken) =>
+            pools.SetPoolAsync(request, modelId, cancellationToken)).WithName("SetPool");
+        secured.MapDelete(ConnectorRoutes.Pool, (HttpRequest request, string modelId, PoolEndpoints pools, CancellationToken cancellationToken) =>
+            pools.DeletePoolAsync(request, modelId, cancellationToken)).WithName("DeletePool");
+        secured.MapGet(ConnectorRoutes.PoolPlan, (HttpRequest request, string modelId, PoolEndpoints pools, CancellationToken cancellationToken) =>
+            pools.PlanPoolAsync(request, modelId, cancellationToken)).WithName("PlanPool");
+        secured.MapPost(ConnectorRoutes.PoolReconcile, (HttpRequest request, string modelId, PoolEndpoints pools, CancellationToken cancellationToken) =>
+            pools.ReconcilePoolAsync(request, modelId, cancellationToken)).WithName("ReconcilePool");
     }
 }

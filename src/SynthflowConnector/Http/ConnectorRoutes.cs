@@ -17,4 +17,8 @@ public static class ConnectorRoutes
     public const string PhoneNumbers = "phone-numbers";
     public const string Calls = "calls";
     public const string Call = "calls/{callId}";
+    public const string Pools = "pools";
+    public const string Pool = "pools/{modelId}";
+    public const string PoolPlan = "pools/{modelId}/plan";
+    public const string PoolReconcile = "pools/{modelId}/reconcile";
 }

@@ -156,4 +156,43 @@ public sealed class FunctionsAppSyntaxTests
         Assert.Equal(hostRoutes, functions);
         Assert.Equal(functions.Count, functions.Distinct().Count());
     }
+
+    [Fact]
+    public void The_reconcile_timer_reads_the_documented_schedule_setting_and_calls_the_reconciler()
+    {
+        var timers = Functions
+            .Where(method => method.ParameterList.Parameters
+                .SelectMany(parameter => parameter.AttributeLists.SelectMany(list => list.Attributes))
+                .Any(attribute => attribute.Name.ToString() == "TimerTrigger"))
+            .ToList();
+
+        var timer = Assert.Single(timers);
+        var name = timer.AttributeLists.SelectMany(list => list.Attributes).Single(a => a.Name.ToString() == "Function").ArgumentList!.Arguments[0].Expression.ToString();
+        Assert.Equal("\"ReconcilePools\"", name);
+        var trigger = timer.ParameterList.Parameters
+            .SelectMany(parameter => parameter.AttributeLists.SelectMany(list => list.Attributes))
+            .Single(attribute => attribute.Name.ToString() == "TimerTrigger");
+        Assert.Equal("\"%Reconcile__Schedule%\"", trigger.ArgumentList!.Arguments[0].Expression.ToString());
+        Assert.Contains(timer.ParameterList.Parameters, parameter => parameter.Type?.ToString() == "TimerInfo");
+        Assert.Contains(timer.ParameterList.Parameters, parameter => parameter.Type?.ToString() == "CancellationToken");
+
+        // The timer honours Reconcile__Enabled like the Host's scheduler: it calls the scheduled entry point.
+        var call = (InvocationExpressionSyntax)timer.ExpressionBody!.Expression;
+        Assert.Equal("reconciler.RunScheduledAsync", call.Expression.ToString());
+        Assert.Equal("Task", timer.ReturnType.ToString());
+
+        // The setting the timer resolves is the one the options bind and validate.
+        Assert.Equal("Reconcile", SynthflowConnector.Pools.ReconcileOptions.SectionName);
+        Assert.Equal("Schedule", nameof(SynthflowConnector.Pools.ReconcileOptions.Schedule));
+        var example = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "local.settings.example.json"));
+        Assert.Contains("\"Reconcile__Schedule\": \"0 */5 * * * *\"", example, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_Functions_app_does_not_register_the_Host_scheduler()
+    {
+        var program = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "functions", "Program.cs"));
+
+        Assert.DoesNotContain("AddReconcileScheduler", program, StringComparison.Ordinal);
+    }
 }

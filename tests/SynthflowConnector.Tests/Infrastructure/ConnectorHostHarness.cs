@@ -19,11 +19,12 @@ public sealed class ConnectorHostHarness : IAsyncDisposable
 
     private readonly HostFactory _factory;
 
-    private ConnectorHostHarness(HostFactory factory, SandboxServer server, string callsTable)
+    private ConnectorHostHarness(HostFactory factory, SandboxServer server, string callsTable, string poolsTable)
     {
         _factory = factory;
         Server = server;
         CallsTable = callsTable;
+        PoolsTable = poolsTable;
         Client = factory.CreateClient();
         Client.DefaultRequestHeaders.Add("x-functions-key", FunctionKey);
         Anonymous = factory.CreateClient();
@@ -41,6 +42,9 @@ public sealed class ConnectorHostHarness : IAsyncDisposable
 
     public string CallsTable { get; }
 
+    /// <summary>The pools table (<c>Pools:TableName</c>), unique per harness unless a test passes its own.</summary>
+    public string PoolsTable { get; }
+
     public IServiceProvider Services => _factory.Services;
 
     public CapturingLoggerProvider Logs => _factory.Logs;
@@ -49,7 +53,8 @@ public sealed class ConnectorHostHarness : IAsyncDisposable
         AzuriteFixture azurite,
         SynthflowSandbox? sandbox = null,
         IDictionary<string, string?>? settings = null,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         ArgumentNullException.ThrowIfNull(azurite);
         var server = await SandboxServer.StartAsync(sandbox ?? new SynthflowSandbox());
@@ -64,16 +69,20 @@ public sealed class ConnectorHostHarness : IAsyncDisposable
             ["Connector:ApiKey"] = FunctionKey,
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             ["Calls:TableName"] = callsTable,
+            ["Pools:TableName"] = AzuriteFixture.UniqueTableName(),
+
+            // The hosted reconcile timer runs on wall-clock time: off unless a test drives it (with a fake clock).
+            ["Reconcile:Enabled"] = "false",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             all[key] = value;
         }
 
-        var factory = new HostFactory(all, new SynthflowEndpoint(server.BaseAddress, server.Sandbox.ApiKey, isSandbox: true), timeProvider);
+        var factory = new HostFactory(all, new SynthflowEndpoint(server.BaseAddress, server.Sandbox.ApiKey, isSandbox: true), timeProvider, configureServices);
         factory.UseKestrel(); // the port comes from "urls" (127.0.0.1:0): UseKestrel(0) races the minimal host over its addresses
         factory.StartServer();
-        return new ConnectorHostHarness(factory, server, callsTable);
+        return new ConnectorHostHarness(factory, server, callsTable, all["Pools:TableName"]!);
     }
 
     public TableClient CallsTableClient(AzuriteFixture azurite) => azurite.CreateTableClient(CallsTable);
@@ -86,7 +95,7 @@ public sealed class ConnectorHostHarness : IAsyncDisposable
         await Server.DisposeAsync();
     }
 
-    private sealed class HostFactory(IDictionary<string, string?> settings, SynthflowEndpoint endpoint, TimeProvider? timeProvider) : WebApplicationFactory<Program>
+    private sealed class HostFactory(IDictionary<string, string?> settings, SynthflowEndpoint endpoint, TimeProvider? timeProvider, Action<IServiceCollection>? configureServices) : WebApplicationFactory<Program>
     {
         public CapturingLoggerProvider Logs { get; } = new();
 
@@ -107,6 +116,8 @@ public sealed class ConnectorHostHarness : IAsyncDisposable
                 {
                     services.AddSingleton(timeProvider);
                 }
+
+                configureServices?.Invoke(services);
             });
         }
     }
