@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The two commands of the README:
 #   ./build.sh run   run the Host locally (sandbox mode unless Synthflow__ApiKey is set) with Azurite, on http://localhost:7071
-#   ./build.sh test  run every test (installs the pinned dev tools first when they are missing)
+#   ./build.sh test  validate the connector definition, then run every test (installs the pinned dev tools first when they are missing)
 # Extra arguments go to `dotnet run` / `dotnet test` (e.g. ./build.sh run --urls http://0.0.0.0:8080).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -20,6 +20,7 @@ shift || true
 case "$command" in
   test)
     ensure_dev_tools
+    npm run --silent validate:connector   # the connector definition is valid Swagger 2.0 before the tests check its rules
     dotnet test SynthflowConnector.Local.slnf --configuration Release "$@"
     ;;
   run)

@@ -4,12 +4,14 @@ using System.Text.Json;
 namespace SynthflowConnector.Tests.Contract;
 
 /// <summary>
-/// Validates JSON against the schemas of Synthflow's OpenAPI subset. A deliberately small JSON-schema validator that
-/// knows exactly the keywords the subset uses: <c>type</c> (a name or an array of names, <c>"null"</c> included),
-/// <c>properties</c>, <c>required</c>, <c>items</c>, <c>enum</c>, local <c>$ref</c>, <c>oneOf</c> (exactly one
-/// alternative must match) and <c>additionalProperties</c> (boolean or schema). Annotations (<c>format</c>,
-/// <c>description</c>, <c>title</c>, <c>default</c>, …) are ignored. Any other keyword throws: a schema this validator
-/// does not understand must fail loudly, never pass silently.
+/// Validates JSON against the schemas of an OpenAPI 3.1 document (Synthflow's subset) or a Swagger 2.0 one (the
+/// connector definition). A deliberately small JSON-schema validator that knows exactly the keywords those documents
+/// use: <c>type</c> (a name or an array of names, <c>"null"</c> included), <c>properties</c>, <c>required</c>,
+/// <c>items</c>, <c>enum</c>, local <c>$ref</c> (<c>#/components/schemas/…</c> or <c>#/definitions/…</c>),
+/// <c>oneOf</c> (exactly one alternative must match), <c>additionalProperties</c> (boolean or schema) and Swagger's
+/// <c>x-nullable</c>. Annotations (<c>format</c>, <c>description</c>, <c>title</c>, <c>default</c>, vendor
+/// extensions such as <c>x-ms-summary</c>, …) are ignored. Any other keyword throws: a schema this validator does not
+/// understand must fail loudly, never pass silently.
 /// </summary>
 public sealed class OpenApiContract
 {
@@ -19,17 +21,28 @@ public sealed class OpenApiContract
     };
 
     private readonly JsonElement _document;
+    private readonly bool _undeclaredPropertiesAreErrors;
 
-    private OpenApiContract(JsonElement document) => _document = document;
+    private OpenApiContract(JsonElement document, bool undeclaredPropertiesAreErrors)
+    {
+        _document = document;
+        _undeclaredPropertiesAreErrors = undeclaredPropertiesAreErrors;
+    }
 
     /// <summary>The subset copied next to the tests (<c>Contract/synthflow-openapi-subset.json</c>).</summary>
     public static OpenApiContract Load() =>
         Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Contract", "synthflow-openapi-subset.json")));
 
-    public static OpenApiContract Parse(string json)
+    /// <param name="json">The OpenAPI 3.1 or Swagger 2.0 document.</param>
+    /// <param name="undeclaredPropertiesAreErrors">
+    /// When true, an object property that a schema with <c>properties</c> and no <c>additionalProperties</c> does not
+    /// declare is an error (JSON Schema allows it): for documents we own, where an undeclared property means the
+    /// document lags behind the code.
+    /// </param>
+    public static OpenApiContract Parse(string json, bool undeclaredPropertiesAreErrors = false)
     {
         using var document = JsonDocument.Parse(json);
-        return new OpenApiContract(document.RootElement.Clone());
+        return new OpenApiContract(document.RootElement.Clone(), undeclaredPropertiesAreErrors);
     }
 
     /// <summary>Whether the spec declares a JSON schema for this operation's <paramref name="status"/> answer.</summary>
@@ -57,7 +70,13 @@ public sealed class OpenApiContract
     /// <summary>Errors of a request body against the operation's declared request schema; empty when valid.</summary>
     public IReadOnlyList<string> ValidateRequestBody(string path, string method, JsonElement body)
     {
-        if (!Operation(path, method).TryGetProperty("requestBody", out var requestBody) || !TryJsonSchema(requestBody, out var schema))
+        var operation = Operation(path, method);
+        var requestBody = operation.TryGetProperty("requestBody", out var openApi3Body)
+            ? openApi3Body
+            : operation.TryGetProperty("parameters", out var parameters)
+                ? parameters.EnumerateArray().FirstOrDefault(p => p.TryGetProperty("in", out var location) && location.GetString() == "body")
+                : default;
+        if (requestBody.ValueKind != JsonValueKind.Object || !TryJsonSchema(requestBody, out var schema))
         {
             throw new InvalidOperationException($"The spec declares no JSON request body for {method.ToUpperInvariant()} {path}.");
         }
@@ -87,12 +106,14 @@ public sealed class OpenApiContract
         return operation;
     }
 
+    /// <summary>OpenAPI 3: <c>content/application/json/schema</c>; Swagger 2.0: <c>schema</c> on the response or body parameter.</summary>
     private static bool TryJsonSchema(JsonElement holder, out JsonElement schema)
     {
         schema = default;
-        return holder.TryGetProperty("content", out var content)
-            && content.TryGetProperty("application/json", out var media)
-            && media.TryGetProperty("schema", out schema);
+        return (holder.TryGetProperty("content", out var content)
+                && content.TryGetProperty("application/json", out var media)
+                && media.TryGetProperty("schema", out schema))
+            || holder.TryGetProperty("schema", out schema);
     }
 
     private JsonElement Resolve(string reference)
@@ -130,6 +151,12 @@ public sealed class OpenApiContract
                 throw new InvalidOperationException($"A schema must be an object or a boolean, found {schema.ValueKind} (validating {at}).");
         }
 
+        // Swagger 2.0 has no "null" type: x-nullable allows null where the schema's type would not.
+        if (value.ValueKind == JsonValueKind.Null && schema.TryGetProperty("x-nullable", out var nullable) && nullable.ValueKind == JsonValueKind.True)
+        {
+            return;
+        }
+
         foreach (var keyword in schema.EnumerateObject())
         {
             switch (keyword.Name)
@@ -154,6 +181,14 @@ public sealed class OpenApiContract
                         if (value.TryGetProperty(property.Name, out var propertyValue))
                         {
                             Check(property.Value, propertyValue, Child(at, property.Name), errors);
+                        }
+                    }
+
+                    if (_undeclaredPropertiesAreErrors && !schema.TryGetProperty("additionalProperties", out _))
+                    {
+                        foreach (var property in value.EnumerateObject().Where(p => !keyword.Value.TryGetProperty(p.Name, out _)))
+                        {
+                            errors.Add($"{Child(at, property.Name)}: the property is not declared");
                         }
                     }
 
@@ -193,6 +228,9 @@ public sealed class OpenApiContract
                     // Apply to objects (arrays for items) only; `type` reports a value of the wrong kind.
                     break;
                 case var name when Annotations.Contains(name):
+                    break;
+                case var name when name.StartsWith("x-", StringComparison.Ordinal):
+                    // Vendor extensions (x-ms-summary, x-ms-dynamic-values, …) annotate; x-nullable is handled above.
                     break;
                 default:
                     throw new NotSupportedException($"The schema keyword '{keyword.Name}' is not supported by this validator (validating {at}).");
