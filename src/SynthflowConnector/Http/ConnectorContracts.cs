@@ -93,12 +93,15 @@ public sealed record ConnectorProblem
 /// </summary>
 public static class ConnectorJson
 {
-    public static ConnectorJsonContext Context { get; } = new(new JsonSerializerOptions(JsonSerializerDefaults.Web)
+    public static ConnectorJsonContext Context { get; } = new(CreateOptions());
+
+    /// <summary>The options every contract context of the connector uses (each context needs its own instance).</summary>
+    internal static JsonSerializerOptions CreateOptions() => new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Converters = { new JsonStringEnumConverter() },
-    });
+    };
 }
 
 [JsonSourceGenerationOptions(

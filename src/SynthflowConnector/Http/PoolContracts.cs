@@ -107,12 +107,7 @@ public sealed record PoolPlanResponse
 /// <summary>The pool contracts' serializer, with the same relaxed encoder as <see cref="ConnectorJson"/> (numbers show their '+').</summary>
 public static class PoolsJson
 {
-    public static PoolsJsonContext Context { get; } = new(new JsonSerializerOptions(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        Converters = { new JsonStringEnumConverter() },
-    });
+    public static PoolsJsonContext Context { get; } = new(ConnectorJson.CreateOptions());
 }
 
 [JsonSourceGenerationOptions(
