@@ -40,6 +40,7 @@ public static class ConnectorServiceCollectionExtensions
         services.TryAddSingleton(sp => new ConnectorTables(sp.GetRequiredService<IConfiguration>()));
         services.TryAddSingleton<AttachedNumbersCache>();
         services.TryAddTransient<AgentPhoneNumberService>();
+        services.TryAddSingleton<CallerIdCursorCache>();
         services.TryAddTransient<CallerIdService>();
         services.TryAddTransient<CallService>();
         services.TryAddSingleton<HealthEndpoint>();

@@ -1,0 +1,101 @@
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using SynthflowConnector.Calls;
+using SynthflowConnector.Storage;
+using SynthflowConnector.Tests.Infrastructure;
+
+namespace SynthflowConnector.Tests.Calls;
+
+/// <summary>
+/// The round-robin cursor's shortcut: a process that wrote the cursor last updates it on that ETag without reading it
+/// first (one table round trip, not two), and falls back to read-then-update whenever anyone else moved it.
+/// </summary>
+[Collection("Azurite")]
+public sealed class CallerIdCursorTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task Consecutive_calls_take_consecutive_positions_with_one_table_operation_each_after_the_first()
+    {
+        var (service, counter, _) = Instance(AzuriteFixture.UniqueTableName());
+        Assert.Equal(0, await service.NextAsync("agent", CancellationToken.None));
+        counter.Reset();
+
+        for (var expected = 1; expected <= 5; expected++)
+        {
+            Assert.Equal(expected, await service.NextAsync("agent", CancellationToken.None));
+        }
+
+        Assert.Equal(5, counter.Requests);
+    }
+
+    [Fact]
+    public async Task A_cursor_moved_by_another_instance_is_read_again_and_no_position_is_taken_twice()
+    {
+        var tableName = AzuriteFixture.UniqueTableName();
+        var (first, _, _) = Instance(tableName);
+        var (second, _, _) = Instance(tableName);
+        var taken = new List<long>();
+
+        // Interleaved, as two instances serving calls of one agent would be; each has a stale ETag half the time.
+        for (var i = 0; i < 6; i++)
+        {
+            taken.Add(await first.NextAsync("agent", CancellationToken.None));
+            taken.Add(await second.NextAsync("agent", CancellationToken.None));
+            taken.Add(await second.NextAsync("agent", CancellationToken.None));
+        }
+
+        Assert.Equal(Enumerable.Range(0, 18).Select(i => (long)i), taken);
+    }
+
+    [Fact]
+    public async Task Concurrent_calls_in_one_process_take_distinct_positions()
+    {
+        var (service, _, _) = Instance(AzuriteFixture.UniqueTableName());
+        await service.NextAsync("agent", CancellationToken.None);
+
+        var taken = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => service.NextAsync("agent", CancellationToken.None)));
+
+        Assert.Equal(Enumerable.Range(1, 12).Select(i => (long)i), taken.Order());
+    }
+
+    [Fact]
+    public async Task A_deleted_cursor_row_starts_again_from_zero()
+    {
+        var tableName = AzuriteFixture.UniqueTableName();
+        var (service, _, _) = Instance(tableName);
+        await service.NextAsync("agent", CancellationToken.None);
+        await service.NextAsync("agent", CancellationToken.None);
+
+        await azurite.CreateTableClient(tableName).DeleteEntityAsync("cursor", "agent");
+
+        Assert.Equal(0, await service.NextAsync("agent", CancellationToken.None));
+        Assert.Equal(1, await service.NextAsync("agent", CancellationToken.None));
+    }
+
+    /// <summary>One "instance": its own tables, its own cursor cache, and a count of the table requests it sends.</summary>
+    private (CallerIdService Service, RequestCounter Counter, CallerIdCursorCache Cache) Instance(string tableName)
+    {
+        var counter = new RequestCounter();
+        var options = new TableClientOptions();
+        options.AddPolicy(counter, HttpPipelinePosition.PerRetry);
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = azurite.ConnectionString })
+            .Build();
+        var tables = new ConnectorTables(configuration, options);
+        var cache = new CallerIdCursorCache(TimeProvider.System);
+        return (new CallerIdService(tables, Options.Create(new CallsOptions { TableName = tableName }), cache), counter, cache);
+    }
+
+    private sealed class RequestCounter : HttpPipelineSynchronousPolicy
+    {
+        private int _requests;
+
+        public int Requests => Volatile.Read(ref _requests);
+
+        public void Reset() => Interlocked.Exchange(ref _requests, 0);
+
+        public override void OnSendingRequest(HttpMessage message) => Interlocked.Increment(ref _requests);
+    }
+}
