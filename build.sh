@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The two commands of the README:
+# The commands of the README:
 #   ./build.sh run   run the Host locally (sandbox mode unless Synthflow__ApiKey is set) with Azurite, on http://localhost:7071
 #   ./build.sh test  validate the connector definition, then run every test (installs the pinned dev tools first when they are missing)
+#   ./build.sh bench run the benchmarks (all, ~7 minutes; `--quick`: the under-a-minute smoke run; see bench/RESULTS.md)
 # Extra arguments go to `dotnet run` / `dotnet test` (e.g. ./build.sh run --urls http://0.0.0.0:8080).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -41,8 +42,14 @@ case "$command" in
     export AzureWebJobsStorage="${AzureWebJobsStorage:-UseDevelopmentStorage=true}"
     dotnet run --project src/SynthflowConnector.Host --configuration Release -- "$@"
     ;;
+  bench)
+    ensure_dev_tools
+    # `all` unless a benchmark is named first (startup, actions, reconcile); the rest are options (--quick, --out …).
+    if [ $# -eq 0 ] || [[ "$1" == -* ]]; then set -- all "$@"; fi
+    dotnet run --configuration Release --project bench/SynthflowConnector.Bench -- "$@"
+    ;;
   *)
-    echo "usage: ./build.sh run [dotnet run args] | ./build.sh test [dotnet test args]" >&2
+    echo "usage: ./build.sh run [dotnet run args] | ./build.sh test [dotnet test args] | ./build.sh bench [benchmark] [--quick] [--out file.json]" >&2
     exit 2
     ;;
 esac

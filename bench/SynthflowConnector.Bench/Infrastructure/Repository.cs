@@ -1,0 +1,47 @@
+using System.Reflection;
+
+namespace SynthflowConnector.Bench.Infrastructure;
+
+/// <summary>Finds repository files (Azurite, the Host's build output) wherever the harness was built to.</summary>
+internal static class Repository
+{
+    /// <summary>The repository root recorded at build time (the bench project's AssemblyMetadata "RepositoryRoot").</summary>
+    public static string Root { get; } =
+        typeof(Repository).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "RepositoryRoot")?.Value
+        ?? throw new InvalidOperationException("The bench assembly does not record the repository root.");
+
+    public static string AzuriteTable()
+    {
+        if (Environment.GetEnvironmentVariable("AZURITE_TABLE") is { Length: > 0 } overridePath)
+        {
+            return overridePath;
+        }
+
+        var path = Path.Combine(Root, "node_modules", ".bin", OperatingSystem.IsWindows() ? "azurite-table.cmd" : "azurite-table");
+        return File.Exists(path) ? path : throw new InvalidOperationException($"Azurite is not installed ({path} is missing): run npm ci in {Root}.");
+    }
+
+    /// <summary>
+    /// The Host's own build output (its deps.json, runtimeconfig.json and appsettings.json beside it): the artifacts
+    /// layout's sibling folder when the harness was built with --artifacts-path, else the Host project's bin folder.
+    /// </summary>
+    public static string HostDll(string? overridePath)
+    {
+        if (!string.IsNullOrEmpty(overridePath))
+        {
+            return File.Exists(overridePath) ? Path.GetFullPath(overridePath) : throw new FileNotFoundException("--host-dll does not exist.", overridePath);
+        }
+
+        const string Dll = "SynthflowConnector.Host.dll";
+        var benchDir = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
+        var configuration = Path.GetFileName(benchDir); // "release" in the artifacts layout
+        string[] candidates =
+        [
+            Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(benchDir)!)!, "SynthflowConnector.Host", configuration, Dll),
+            Path.Combine(Root, "src", "SynthflowConnector.Host", "bin", "Release", "net10.0", Dll),
+        ];
+        return candidates.FirstOrDefault(c => File.Exists(c) && File.Exists(Path.ChangeExtension(c, ".runtimeconfig.json")))
+            ?? throw new InvalidOperationException($"The Host is not built (looked for {string.Join(" and ", candidates)}); build it in Release or pass --host-dll.");
+    }
+}

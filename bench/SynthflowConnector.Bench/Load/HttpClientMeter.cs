@@ -1,0 +1,85 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+
+namespace SynthflowConnector.Bench.Load;
+
+/// <summary>
+/// Counts every outgoing HttpClient request of this process by server port and method, with its duration, from .NET's
+/// own <c>http.client.request.duration</c> metric: how many table operations (Azurite's port) and upstream requests
+/// (the sandbox's port) one action costs, and how long they took as the Host saw them.
+/// </summary>
+internal sealed class HttpClientMeter : IDisposable
+{
+    private readonly MeterListener _listener = new();
+    private readonly ConcurrentDictionary<(int Port, string Method), Tally> _tallies = new();
+
+    public HttpClientMeter()
+    {
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == "System.Net.Http" && instrument.Name == "http.client.request.duration")
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<double>((_, seconds, tags, _) =>
+        {
+            var port = 0;
+            var method = "?";
+            foreach (var tag in tags)
+            {
+                switch (tag.Key)
+                {
+                    case "server.port":
+                        port = Convert.ToInt32(tag.Value, System.Globalization.CultureInfo.InvariantCulture);
+                        break;
+                    case "http.request.method":
+                        method = tag.Value as string ?? "?";
+                        break;
+                }
+            }
+
+            var tally = _tallies.GetOrAdd((port, method), _ => new Tally());
+            Interlocked.Increment(ref tally.Count);
+            tally.Add(seconds * 1000);
+        });
+        _listener.Start();
+    }
+
+    public void Reset() => _tallies.Clear();
+
+    /// <summary>Requests to <paramref name="port"/> (any method when null) and their mean duration in ms.</summary>
+    public (long Count, double MeanMs) To(int port, string? method = null)
+    {
+        long count = 0;
+        double total = 0;
+        foreach (var ((p, m), tally) in _tallies)
+        {
+            if (p == port && (method is null || m == method))
+            {
+                count += Interlocked.Read(ref tally.Count);
+                total += tally.TotalMs;
+            }
+        }
+
+        return (count, count == 0 ? double.NaN : total / count);
+    }
+
+    public void Dispose() => _listener.Dispose();
+
+    private sealed class Tally
+    {
+        public long Count;
+        private readonly Lock _gate = new();
+
+        public double TotalMs { get; private set; }
+
+        public void Add(double ms)
+        {
+            lock (_gate)
+            {
+                TotalMs += ms;
+            }
+        }
+    }
+}
