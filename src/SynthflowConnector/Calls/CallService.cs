@@ -244,20 +244,16 @@ public sealed partial class CallService(
                 command.CallerIdStrategy ?? callsOptions.Value.DefaultStrategy,
                 cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception exception) when (ledgerEntry is { } ledger)
-        {
-            // Nothing was placed: free the key so a corrected retry can use it.
-            await ReleaseAsync(ledger.Table, ledger.Entry).ConfigureAwait(false);
-            if (exception is CallerIdException callerIdError)
-            {
-                return new MakeCallOutcome(null, Problems.Field(callerIdError.Field, callerIdError.Message, callerIdError.Status));
-            }
-
-            throw;
-        }
         catch (CallerIdException callerIdError)
         {
+            await ReleaseAsync(ledgerEntry).ConfigureAwait(false);
             return new MakeCallOutcome(null, Problems.Field(callerIdError.Field, callerIdError.Message, callerIdError.Status));
+        }
+        catch (Exception)
+        {
+            // Nothing was placed: free the key so a retry can use it.
+            await ReleaseAsync(ledgerEntry).ConfigureAwait(false);
+            throw;
         }
 
         var request = new PlaceCallRequest
@@ -278,10 +274,10 @@ public sealed partial class CallService(
         {
             placed = await synthflow.PlaceCallAsync(request, cancellationToken).ConfigureAwait(false);
         }
-        catch (SynthflowApiException) when (ledgerEntry is { } ledger)
+        catch (SynthflowApiException)
         {
             // Synthflow answered with an error: no call exists, the key is free again.
-            await ReleaseAsync(ledger.Table, ledger.Entry).ConfigureAwait(false);
+            await ReleaseAsync(ledgerEntry).ConfigureAwait(false);
             throw;
         }
         catch (Exception exception) when (ledgerEntry is { } ledger && exception is SynthflowTransportException or OperationCanceledException)
@@ -360,8 +356,14 @@ public sealed partial class CallService(
         }
     }
 
-    private async Task ReleaseAsync(TableClient table, CallLedgerEntity entry)
+    /// <summary>Frees a claimed key (no call was placed); nothing to do without a key.</summary>
+    private async Task ReleaseAsync((TableClient Table, CallLedgerEntity Entry)? ledger)
     {
+        if (ledger is not { Table: var table, Entry: var entry })
+        {
+            return;
+        }
+
         try
         {
             await table.DeleteEntityAsync(entry.PartitionKey, entry.RowKey, entry.ETag, CancellationToken.None).ConfigureAwait(false);

@@ -134,13 +134,9 @@ public sealed class PoolEndpoints(
 
     public Task<IResult> PlanPoolAsync(HttpRequest request, string modelId, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        var errors = new FieldErrors();
-        ConnectorValidation.ModelId(errors, modelId);
-        var force = ReadForce(request, errors);
-        if (errors.Any)
+        if (ValidateForceRequest(request, modelId, out var force) is { } problem)
         {
-            return Task.FromResult<IResult>(errors.ToProblem());
+            return Task.FromResult<IResult>(problem);
         }
 
         return RunAsync(async () =>
@@ -151,13 +147,9 @@ public sealed class PoolEndpoints(
 
     public Task<IResult> ReconcilePoolAsync(HttpRequest request, string modelId, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        var errors = new FieldErrors();
-        ConnectorValidation.ModelId(errors, modelId);
-        var force = ReadForce(request, errors);
-        if (errors.Any)
+        if (ValidateForceRequest(request, modelId, out var force) is { } problem)
         {
-            return Task.FromResult<IResult>(errors.ToProblem());
+            return Task.FromResult<IResult>(problem);
         }
 
         // 200 whatever the outcome: the action ran; the body says how the reconcile went (as a run's status would).
@@ -187,6 +179,16 @@ public sealed class PoolEndpoints(
         }
 
         return [.. numbers.Distinct(StringComparer.Ordinal)];
+    }
+
+    /// <summary>The shared input of plan and reconcile-now: the agent id and the optional <c>force</c> flag.</summary>
+    private static ProblemResult? ValidateForceRequest(HttpRequest request, string modelId, out bool force)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var errors = new FieldErrors();
+        ConnectorValidation.ModelId(errors, modelId);
+        force = ReadForce(request, errors);
+        return errors.Any ? errors.ToProblem() : null;
     }
 
     private static bool ReadForce(HttpRequest request, FieldErrors errors)
