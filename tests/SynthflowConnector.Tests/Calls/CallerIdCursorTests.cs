@@ -19,12 +19,12 @@ public sealed class CallerIdCursorTests(AzuriteFixture azurite)
     public async Task Consecutive_calls_take_consecutive_positions_with_one_table_operation_each_after_the_first()
     {
         var (service, counter, _) = Instance(AzuriteFixture.UniqueTableName());
-        Assert.Equal(0, await service.NextAsync("agent", CancellationToken.None));
+        Assert.Equal(0, await service.TakeNextPositionAsync("agent", CancellationToken.None));
         counter.Reset();
 
         for (var expected = 1; expected <= 5; expected++)
         {
-            Assert.Equal(expected, await service.NextAsync("agent", CancellationToken.None));
+            Assert.Equal(expected, await service.TakeNextPositionAsync("agent", CancellationToken.None));
         }
 
         Assert.Equal(5, counter.Requests);
@@ -41,9 +41,9 @@ public sealed class CallerIdCursorTests(AzuriteFixture azurite)
         // Interleaved, as two instances serving calls of one agent would be; each has a stale ETag half the time.
         for (var i = 0; i < 6; i++)
         {
-            taken.Add(await first.NextAsync("agent", CancellationToken.None));
-            taken.Add(await second.NextAsync("agent", CancellationToken.None));
-            taken.Add(await second.NextAsync("agent", CancellationToken.None));
+            taken.Add(await first.TakeNextPositionAsync("agent", CancellationToken.None));
+            taken.Add(await second.TakeNextPositionAsync("agent", CancellationToken.None));
+            taken.Add(await second.TakeNextPositionAsync("agent", CancellationToken.None));
         }
 
         Assert.Equal(Enumerable.Range(0, 18).Select(i => (long)i), taken);
@@ -53,9 +53,9 @@ public sealed class CallerIdCursorTests(AzuriteFixture azurite)
     public async Task Concurrent_calls_in_one_process_take_distinct_positions()
     {
         var (service, _, _) = Instance(AzuriteFixture.UniqueTableName());
-        await service.NextAsync("agent", CancellationToken.None);
+        await service.TakeNextPositionAsync("agent", CancellationToken.None);
 
-        var taken = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => service.NextAsync("agent", CancellationToken.None)));
+        var taken = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => service.TakeNextPositionAsync("agent", CancellationToken.None)));
 
         Assert.Equal(Enumerable.Range(1, 12).Select(i => (long)i), taken.Order());
     }
@@ -65,17 +65,17 @@ public sealed class CallerIdCursorTests(AzuriteFixture azurite)
     {
         var tableName = AzuriteFixture.UniqueTableName();
         var (service, _, _) = Instance(tableName);
-        await service.NextAsync("agent", CancellationToken.None);
-        await service.NextAsync("agent", CancellationToken.None);
+        await service.TakeNextPositionAsync("agent", CancellationToken.None);
+        await service.TakeNextPositionAsync("agent", CancellationToken.None);
 
         await azurite.CreateTableClient(tableName).DeleteEntityAsync("cursor", "agent");
 
-        Assert.Equal(0, await service.NextAsync("agent", CancellationToken.None));
-        Assert.Equal(1, await service.NextAsync("agent", CancellationToken.None));
+        Assert.Equal(0, await service.TakeNextPositionAsync("agent", CancellationToken.None));
+        Assert.Equal(1, await service.TakeNextPositionAsync("agent", CancellationToken.None));
     }
 
     /// <summary>One "instance": its own tables, its own cursor cache, and a count of the table requests it sends.</summary>
-    private (CallerIdService Service, RequestCounter Counter, CallerIdCursorCache Cache) Instance(string tableName)
+    private (TableCallerIdStore Service, RequestCounter Counter, CallerIdCursorCache Cache) Instance(string tableName)
     {
         var counter = new RequestCounter();
         var options = new TableClientOptions();
@@ -85,7 +85,7 @@ public sealed class CallerIdCursorTests(AzuriteFixture azurite)
             .Build();
         var tables = new ConnectorTables(configuration, options);
         var cache = new CallerIdCursorCache(TimeProvider.System);
-        return (new CallerIdService(tables, Options.Create(new CallsOptions { TableName = tableName }), cache), counter, cache);
+        return (new TableCallerIdStore(tables, Options.Create(new CallsOptions { TableName = tableName }), cache), counter, cache);
     }
 
     private sealed class RequestCounter : HttpPipelineSynchronousPolicy

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using SynthflowConnector.Calls;
+using SynthflowConnector.Agents;
 using SynthflowConnector.Sandbox;
 using SynthflowConnector.Tests.Infrastructure;
 

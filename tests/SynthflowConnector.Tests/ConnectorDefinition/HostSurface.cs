@@ -91,7 +91,7 @@ public static class HostSurface
 
     private static List<HostRoute> Read()
     {
-        var source = new SourceIndex(Path.Combine(RepositoryRoot.Path, "src", "SynthflowConnector"));
+        var source = new SourceIndex(Path.Combine(RepositoryRoot.Path, "src", "SynthflowConnector.Api"));
         var routes = new List<HostRoute>();
         foreach (var endpoint in Endpoints().Where(e => e.RoutePattern.RawText != HealthRoute))
         {
@@ -114,8 +114,11 @@ public static class HostSurface
         return routes;
     }
 
+    /// <summary>Contracts are the API's request types and the core's result records it answers with.</summary>
     private static Type ContractType(string name) =>
-        typeof(ConnectorEndpoints).Assembly.GetTypes().SingleOrDefault(type => type.Name == name && type.IsPublic)
+        new[] { typeof(ConnectorEndpoints).Assembly, typeof(Agents.AgentList).Assembly }
+            .SelectMany(assembly => assembly.GetTypes())
+            .SingleOrDefault(type => type.Name == name && type.IsPublic)
         ?? throw new InvalidOperationException($"No public contract type named {name}.");
 
     private sealed record HandlerReads(string Class, string Method, IReadOnlySet<string> Query, IReadOnlySet<string> Headers, string? RequestType, IReadOnlyList<string> ResponseTypes);

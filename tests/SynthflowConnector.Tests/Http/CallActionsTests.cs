@@ -1,5 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Time.Testing;
+using SynthflowConnector.Calls;
+using SynthflowConnector.Agents;
 using SynthflowConnector.Http;
 using SynthflowConnector.Sandbox;
 using SynthflowConnector.Synthflow;

@@ -1,4 +1,6 @@
 using System.Net;
+using SynthflowConnector.Calls;
+using SynthflowConnector.Agents;
 using SynthflowConnector.Http;
 using SynthflowConnector.Tests.Infrastructure;
 using static SynthflowConnector.Tests.Synthflow.SynthflowClientTests;

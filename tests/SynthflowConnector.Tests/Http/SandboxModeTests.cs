@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using SynthflowConnector.Calls;
+using SynthflowConnector.Agents;
 using SynthflowConnector.Http;
 using SynthflowConnector.Sandbox;
 using SynthflowConnector.Tests.Infrastructure;

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
+using SynthflowConnector.Calls;
+using SynthflowConnector.Agents;
 using SynthflowConnector.Http;
 using SynthflowConnector.Pools;
 using SynthflowConnector.Sandbox;

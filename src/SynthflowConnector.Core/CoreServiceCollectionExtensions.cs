@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using SynthflowConnector.Agents;
+using SynthflowConnector.Calls;
+using SynthflowConnector.Pools;
+using SynthflowConnector.Synthflow;
+
+namespace SynthflowConnector;
+
+public static class CoreServiceCollectionExtensions
+{
+    /// <summary>
+    /// The domain services and their validated options. The ports they need (<see cref="ISynthflowClient"/>,
+    /// <see cref="IPoolStore"/>, <see cref="ICallLedger"/>, <see cref="ICallerIdStore"/>) come from the infrastructure.
+    /// </summary>
+    public static IServiceCollection AddConnectorCore(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<SynthflowOptions>().BindConfiguration(SynthflowOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SynthflowOptions>, SynthflowOptionsValidator>());
+        services.AddOptions<CallsOptions>().BindConfiguration(CallsOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CallsOptions>, CallsOptionsValidator>());
+        services.AddOptions<PoolsOptions>().BindConfiguration(PoolsOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PoolsOptions>, PoolsOptionsValidator>());
+        services.AddOptions<ReconcileOptions>().BindConfiguration(ReconcileOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReconcileOptions>, ReconcileOptionsValidator>());
+
+        services.TryAddSingleton<AttachedNumbersCache>();
+        services.TryAddTransient<AgentPhoneNumberService>();
+        services.TryAddTransient<CallerIdService>();
+        services.TryAddTransient<CallService>();
+        services.TryAddTransient<IPoolReconciler, PoolReconciler>();
+        return services;
+    }
+}
+
+/// <summary>The one place that decides sandbox or live mode: live exactly when <c>Synthflow__ApiKey</c> is set.</summary>
+public static class ConnectorMode
+{
+    public static bool IsSandbox(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return string.IsNullOrWhiteSpace(configuration[$"{SynthflowOptions.SectionName}:{nameof(SynthflowOptions.ApiKey)}"]);
+    }
+}

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using SynthflowConnector.Calls;
+using SynthflowConnector.Pools;
+using SynthflowConnector.Storage;
+using SynthflowConnector.Synthflow;
+
+namespace SynthflowConnector;
+
+public static class InfrastructureServiceCollectionExtensions
+{
+    /// <summary>The adapters behind the core's ports: the Synthflow client and the stores on <c>AzureWebJobsStorage</c>.</summary>
+    public static IServiceCollection AddConnectorInfrastructure(this IServiceCollection services)
+    {
+        services.AddSynthflowClient();
+        services.TryAddSingleton(sp => new ConnectorTables(sp.GetRequiredService<IConfiguration>()));
+        services.TryAddSingleton<CallerIdCursorCache>();
+        services.TryAddSingleton<ICallLedger, TableCallLedger>();
+        services.TryAddSingleton<ICallerIdStore, TableCallerIdStore>();
+        services.TryAddSingleton<IPoolStore, TablePoolStore>();
+        return services;
+    }
+}

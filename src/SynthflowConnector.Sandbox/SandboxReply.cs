@@ -1,0 +1,67 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.WebUtilities;
+using SynthflowConnector.Synthflow;
+
+namespace SynthflowConnector.Sandbox;
+
+/// <summary>
+/// An answer, fully serialized before anything is sent: the request log is written first, so a client that has its
+/// answer always finds its request in <see cref="SynthflowSandbox.Requests"/>.
+/// </summary>
+internal sealed record SandboxReply(int StatusCode, byte[] Body, IReadOnlyList<KeyValuePair<string, string>> Headers)
+{
+    public static SandboxReply Json<T>(int statusCode, T value, JsonTypeInfo<T> typeInfo, params IReadOnlyList<KeyValuePair<string, string>> headers) =>
+        new(statusCode, JsonSerializer.SerializeToUtf8Bytes(value, typeInfo), headers);
+
+    /// <summary><c>{"status":"ok"}</c>, what attach and detach answer.</summary>
+    public static SandboxReply Ok() => Json(200, new StatusEnvelope { Status = "ok" }, SandboxJsonContext.Default.StatusEnvelope);
+
+    public static SandboxReply BadRequest(string description) => Detail(400, "validation_error", description);
+
+    public static SandboxReply NotFound(string description) => Detail(404, "not_found", description);
+
+    /// <summary>The gateway's answer to a missing or wrong key (also what the wrong regional host answers).</summary>
+    public static SandboxReply Unauthorized() =>
+        Json(401, new SandboxGatewayError("Unauthorized", "Invalid API key"), SandboxJsonContext.Default.SandboxGatewayError);
+
+    /// <summary>The framework's answer to a path it has no route for.</summary>
+    public static SandboxReply RouteNotFound() =>
+        Json(404, new SandboxPlainDetail("Not Found"), SandboxJsonContext.Default.SandboxPlainDetail);
+
+    public static SandboxReply MethodNotAllowed(string allow) =>
+        Json(405, new SandboxPlainDetail("Method Not Allowed"), SandboxJsonContext.Default.SandboxPlainDetail, new KeyValuePair<string, string>("Allow", allow));
+
+    /// <summary>A real Synthflow operation the sandbox does not simulate: say so rather than pretend it does not exist.</summary>
+    public static SandboxReply NotSimulated(string method, string relativePath) =>
+        Detail(501, "not_implemented", $"The Synthflow sandbox does not simulate {method} {relativePath}.");
+
+    /// <summary>An injected 429/5xx, in the detail shape, with <c>Retry-After</c> (whole seconds, rounded up) when given.</summary>
+    public static SandboxReply InjectedFailure(int statusCode, TimeSpan? retryAfter)
+    {
+        var category = statusCode switch
+        {
+            429 => "rate_limited",
+            >= 500 => "server_error",
+            404 => "not_found",
+            401 or 403 => "unauthorized",
+            _ => "validation_error",
+        };
+        var description = $"{ReasonPhrases.GetReasonPhrase(statusCode)} (fault injected by the Synthflow sandbox).";
+        var reply = Detail(statusCode, category, description);
+        return retryAfter is { } delay
+            ? reply with { Headers = [new("Retry-After", ((long)Math.Ceiling(delay.TotalSeconds)).ToString(CultureInfo.InvariantCulture))] }
+            : reply;
+    }
+
+    /// <summary>Synthflow's error detail; the request id is only in the body (no header is documented).</summary>
+    private static SandboxReply Detail(int statusCode, string category, string description) =>
+        Json(statusCode, new SandboxDetailError(new ErrorDetailBody
+        {
+            Status = "error",
+            Description = description,
+            RequestId = Guid.NewGuid().ToString(),
+            Category = category,
+        }), SandboxJsonContext.Default.SandboxDetailError);
+}
