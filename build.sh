@@ -22,7 +22,7 @@ case "$command" in
   test)
     ensure_dev_tools
     npm run --silent validate:connector   # the connector definition is valid Swagger 2.0 before the tests check its rules
-    dotnet test SynthflowConnector.Local.slnf --configuration Release "$@"
+    dotnet test SynthflowConnector.sln --configuration Release "$@"
     ;;
   run)
     ensure_dev_tools
