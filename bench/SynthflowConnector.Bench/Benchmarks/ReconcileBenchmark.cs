@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
 using SynthflowConnector.Bench.Infrastructure;
 using SynthflowConnector.Bench.Load;
 using SynthflowConnector.Bench.Reporting;
 using SynthflowConnector.Pools;
 using SynthflowConnector.Sandbox;
-using SynthflowConnector.Storage;
 using SynthflowConnector.Synthflow;
 
 namespace SynthflowConnector.Bench.Benchmarks;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
+using Azure.Data.Tables;
 using SynthflowConnector.Calls;
-using SynthflowConnector.Storage;
 
 namespace SynthflowConnector.Bench.Benchmarks;
 

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using SynthflowConnector.Storage;
+using Azure.Data.Tables;
 
 namespace SynthflowConnector.Bench.Infrastructure;
 

@@ -1,5 +1,5 @@
 using Azure;
-using SynthflowConnector.Storage;
+using Azure.Data.Tables;
 
 namespace SynthflowConnector.Calls;
 

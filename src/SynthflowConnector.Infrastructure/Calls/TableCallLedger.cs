@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Azure;
+using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using SynthflowConnector.Storage;
 
@@ -18,7 +19,7 @@ internal sealed class TableCallLedger(ConnectorTables tables, IOptions<CallsOpti
                 var added = await table.AddEntityAsync(ToEntity(idempotencyKey, entry), cancellationToken).ConfigureAwait(false);
                 return entry with { Version = added.Headers.ETag?.ToString() ?? string.Empty };
             }
-            catch (TableConcurrencyException)
+            catch (RequestFailedException exception) when (exception.IsAlreadyExists())
             {
                 return null;
             }
@@ -42,7 +43,7 @@ internal sealed class TableCallLedger(ConnectorTables tables, IOptions<CallsOpti
                 var updated = await table.UpdateEntityAsync(ToEntity(idempotencyKey, entry), new ETag(expectedVersion), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
                 return entry with { Version = updated.Headers.ETag?.ToString() ?? string.Empty };
             }
-            catch (RequestFailedException exception) when (exception is TableConcurrencyException || exception.Status == 404)
+            catch (RequestFailedException exception) when (exception.IsStale() || exception.IsNotFound())
             {
                 return null;
             }
@@ -58,7 +59,7 @@ internal sealed class TableCallLedger(ConnectorTables tables, IOptions<CallsOpti
                 await table.DeleteEntityAsync(partition, row, new ETag(expectedVersion), cancellationToken).ConfigureAwait(false);
                 return true;
             }
-            catch (TableConcurrencyException)
+            catch (RequestFailedException exception) when (exception.IsStale())
             {
                 return false;
             }

@@ -1,4 +1,5 @@
 using Azure;
+using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using SynthflowConnector.Storage;
 
@@ -10,29 +11,42 @@ internal sealed class TableCallerIdStore(ConnectorTables tables, IOptions<CallsO
     private const string CursorPartition = "cursor";
     private const int MaxConflictRetries = 50;
 
-    public Task<string?> GetStickyAsync(string modelId, string recipient, CancellationToken cancellationToken) =>
-        StorageFaults.RunAsync(async () =>
+    /// <summary>The request fields this store's keys come from (the call action's agent and recipient).</summary>
+    private const string ModelIdField = "modelId";
+    private const string RecipientField = "phone";
+
+    public Task<string?> GetStickyAsync(string modelId, string recipient, CancellationToken cancellationToken)
+    {
+        var (partition, row) = StickyKeys(modelId, recipient);
+        return StorageFaults.RunAsync(async () =>
         {
             var table = await tables.GetAsync(options.Value.TableName, cancellationToken).ConfigureAwait(false);
-            var remembered = await table.GetEntityIfExistsAsync<StickyCallerIdEntity>(StickyPartition(modelId), recipient, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var remembered = await table.GetEntityIfExistsAsync<StickyCallerIdEntity>(partition, row, cancellationToken: cancellationToken).ConfigureAwait(false);
             return remembered.HasValue ? remembered.Value!.FromPhoneNumber : null;
         });
+    }
 
-    public Task SetStickyAsync(string modelId, string recipient, string fromPhoneNumber, CancellationToken cancellationToken) =>
-        StorageFaults.RunAsync(async () =>
+    public Task SetStickyAsync(string modelId, string recipient, string fromPhoneNumber, CancellationToken cancellationToken)
+    {
+        var (partition, row) = StickyKeys(modelId, recipient);
+        return StorageFaults.RunAsync(async () =>
         {
             var table = await tables.GetAsync(options.Value.TableName, cancellationToken).ConfigureAwait(false);
             await table.UpsertEntityAsync(
-                new StickyCallerIdEntity { PartitionKey = StickyPartition(modelId), RowKey = recipient, FromPhoneNumber = fromPhoneNumber },
+                new StickyCallerIdEntity { PartitionKey = partition, RowKey = row, FromPhoneNumber = fromPhoneNumber },
                 TableUpdateMode.Replace,
                 cancellationToken).ConfigureAwait(false);
-            return true;
         });
+    }
 
-    public Task<long> TakeNextPositionAsync(string modelId, CancellationToken cancellationToken) =>
-        StorageFaults.RunAsync(() => NextAsync(modelId, cancellationToken));
+    public Task<long> TakeNextPositionAsync(string modelId, CancellationToken cancellationToken)
+    {
+        TableKeys.Require(modelId, ModelIdField);
+        return StorageFaults.RunAsync(() => NextAsync(modelId, cancellationToken));
+    }
 
-    private static string StickyPartition(string modelId) => "sticky-" + modelId;
+    private static (string Partition, string Row) StickyKeys(string modelId, string recipient) =>
+        (TableKeys.Require("sticky-" + modelId, ModelIdField), TableKeys.Require(recipient, RecipientField));
 
     /// <summary>
     /// Takes the agent's next cursor position; optimistic concurrency (ETags) makes concurrent calls take distinct positions.
@@ -51,11 +65,11 @@ internal sealed class TableCallerIdStore(ConnectorTables tables, IOptions<CallsO
                 cursors.Remember(table.Name, modelId, known + 1, updated.Headers.ETag);
                 return known;
             }
-            catch (TableConcurrencyException)
+            catch (RequestFailedException exception) when (exception.IsStale())
             {
                 cursors.MarkContended(table.Name, modelId);
             }
-            catch (RequestFailedException exception) when (exception.Status == 404)
+            catch (RequestFailedException exception) when (exception.IsNotFound())
             {
                 // The cursor row is gone (deleted by hand): the loop below starts it again.
             }
@@ -80,9 +94,9 @@ internal sealed class TableCallerIdStore(ConnectorTables tables, IOptions<CallsO
                 cursors.Remember(table.Name, modelId, position + 1, updated.Headers.ETag);
                 return position;
             }
-            catch (TableConcurrencyException)
+            catch (RequestFailedException exception) when (exception.IsStale() || exception.IsAlreadyExists())
             {
-                // Another call took this position: read again.
+                // Another call took this position (or started the cursor first): read again.
             }
         }
 

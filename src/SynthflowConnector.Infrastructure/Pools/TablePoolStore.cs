@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Azure;
+using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using SynthflowConnector.Storage;
 
@@ -10,6 +11,10 @@ internal sealed class TablePoolStore(ConnectorTables tables, IOptions<PoolsOptio
 {
     private const int MaxRaces = 8;
 
+    /// <summary>The request fields this store's inputs come from (the pool endpoints' route value and header).</summary>
+    private const string ModelIdField = "modelId";
+    private const string VersionField = "If-Match";
+
     /// <summary>Status writers (overlapping reconciles of one agent) retry longer: losing a race is normal for them.</summary>
     private const int MaxStatusRaces = 20;
 
@@ -17,19 +22,26 @@ internal sealed class TablePoolStore(ConnectorTables tables, IOptions<PoolsOptio
     internal int PageSize { get; init; } = 200;
 
     public Task<PoolRecord?> GetAsync(string modelId, CancellationToken cancellationToken) =>
-        StorageFaults.RunAsync(() => GetCoreAsync(modelId, cancellationToken));
+        StorageFaults.RunAsync(() => GetCoreAsync(Key(modelId), cancellationToken));
 
     public Task<DesiredPool?> GetDesiredAsync(string modelId, CancellationToken cancellationToken) =>
-        StorageFaults.RunAsync(() => GetDesiredCoreAsync(modelId, cancellationToken));
+        StorageFaults.RunAsync(() => GetDesiredCoreAsync(Key(modelId), cancellationToken));
 
-    public Task<DesiredPool?> SetDesiredAsync(DesiredPool pool, PoolWriteCondition condition, CancellationToken cancellationToken) =>
-        StorageFaults.RunAsync(() => SetDesiredCoreAsync(pool, condition, cancellationToken));
+    public IAsyncEnumerable<PoolRecord> ListAsync(CancellationToken cancellationToken) =>
+        StorageFaults.RunAsync(ListCoreAsync(cancellationToken), cancellationToken);
+
+    public Task<DesiredPool?> SetDesiredAsync(DesiredPool pool, PoolWriteCondition condition, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        Key(pool.ModelId);
+        return StorageFaults.RunAsync(() => SetDesiredCoreAsync(pool, condition, cancellationToken));
+    }
 
     public Task<PoolDeleteResult> DeleteAsync(string modelId, string? ifMatch, CancellationToken cancellationToken) =>
-        StorageFaults.RunAsync(() => DeleteCoreAsync(modelId, ifMatch, cancellationToken));
+        StorageFaults.RunAsync(() => DeleteCoreAsync(Key(modelId), ifMatch, cancellationToken));
 
     public Task<PoolStatus> RecordStatusAsync(string modelId, Func<PoolStatus?, PoolStatus> update, CancellationToken cancellationToken) =>
-        StorageFaults.RunAsync(() => RecordStatusCoreAsync(modelId, update, cancellationToken));
+        StorageFaults.RunAsync(() => RecordStatusCoreAsync(Key(modelId), update, cancellationToken));
 
     private async Task<PoolRecord?> GetCoreAsync(string modelId, CancellationToken cancellationToken)
     {
@@ -57,7 +69,7 @@ internal sealed class TablePoolStore(ConnectorTables tables, IOptions<PoolsOptio
         return row.HasValue ? row.Value!.ToModel() : null;
     }
 
-    public async IAsyncEnumerable<PoolRecord> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<PoolRecord> ListCoreAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var table = await TableAsync(cancellationToken).ConfigureAwait(false);
         string? partition = null;
@@ -115,18 +127,22 @@ internal sealed class TablePoolStore(ConnectorTables tables, IOptions<PoolsOptio
                         {
                             return await CreatedAsync(await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
                         }
-                        catch (TableConcurrencyException)
+                        catch (RequestFailedException exception) when (exception.IsAlreadyExists())
                         {
                             // It exists: replace it, whatever its version (the caller sent no If-Match).
                             return Stored(await table.UpdateEntityAsync(entity, ETag.All, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false));
                         }
                 }
             }
-            catch (TableConcurrencyException)
+            catch (RequestFailedException exception) when (exception.IsStale() || exception.IsAlreadyExists())
             {
                 return null; // Stale If-Match (412), or If-None-Match: * on an existing pool (409).
             }
-            catch (RequestFailedException exception) when (exception.Status == 404)
+            catch (RequestFailedException exception) when (exception.IsBadInput() && condition is PoolWriteCondition.Matching)
+            {
+                throw MalformedVersion(exception);
+            }
+            catch (RequestFailedException exception) when (exception.IsNotFound())
             {
                 if (condition is PoolWriteCondition.Matching)
                 {
@@ -137,7 +153,7 @@ internal sealed class TablePoolStore(ConnectorTables tables, IOptions<PoolsOptio
             }
         }
 
-        throw new InvalidOperationException($"The pool of {pool.ModelId} kept changing under the write ({MaxRaces} attempts).");
+        throw new StoreContentionException($"The pool of {pool.ModelId} kept changing under the write ({MaxRaces} attempts).");
 
         DesiredPool Stored(Response response) => pool with { Version = response.Headers.ETag?.ToString() ?? string.Empty };
 
@@ -165,20 +181,24 @@ internal sealed class TablePoolStore(ConnectorTables tables, IOptions<PoolsOptio
             {
                 await table.DeleteEntityAsync(modelId, PoolRows.Desired, ifMatch is null ? current.Value!.ETag : ToETag(ifMatch), cancellationToken).ConfigureAwait(false);
             }
-            catch (TableConcurrencyException) when (ifMatch is null)
+            catch (RequestFailedException exception) when (exception.IsStale() && ifMatch is null)
             {
                 continue; // Changed since our read: read again, so "was managed" stays true to what we deleted.
             }
-            catch (TableConcurrencyException)
+            catch (RequestFailedException exception) when (exception.IsStale())
             {
                 return PoolDeleteResult.PreconditionFailed;
+            }
+            catch (RequestFailedException exception) when (exception.IsBadInput() && ifMatch is not null)
+            {
+                throw MalformedVersion(exception);
             }
 
             await table.DeleteEntityAsync(modelId, PoolRows.Status, cancellationToken: cancellationToken).ConfigureAwait(false);
             return PoolDeleteResult.Deleted;
         }
 
-        throw new InvalidOperationException($"The pool of {modelId} kept changing under the delete ({MaxRaces} attempts).");
+        throw new StoreContentionException($"The pool of {modelId} kept changing under the delete ({MaxRaces} attempts).");
     }
 
     private async Task<PoolStatus> RecordStatusCoreAsync(string modelId, Func<PoolStatus?, PoolStatus> update, CancellationToken cancellationToken)
@@ -203,11 +223,11 @@ internal sealed class TablePoolStore(ConnectorTables tables, IOptions<PoolsOptio
 
                 return status;
             }
-            catch (TableConcurrencyException)
+            catch (RequestFailedException exception) when (exception.IsStale() || exception.IsAlreadyExists())
             {
                 // Another reconcile of this agent wrote first: recompute from what it wrote.
             }
-            catch (RequestFailedException exception) when (exception.Status == 404)
+            catch (RequestFailedException exception) when (exception.IsNotFound())
             {
                 // Deleted between read and update (the pool was deleted): try again, which adds it or finds it gone.
             }
@@ -218,10 +238,19 @@ internal sealed class TablePoolStore(ConnectorTables tables, IOptions<PoolsOptio
 #pragma warning restore CA5394
         }
 
-        throw new InvalidOperationException($"The status of {modelId} kept changing under the write ({MaxStatusRaces} attempts).");
+        throw new StoreContentionException($"The status of {modelId} kept changing under the write ({MaxStatusRaces} attempts).");
     }
 
     private static ETag ToETag(string version) => version == PoolWriteCondition.AnyVersion ? ETag.All : new ETag(version);
+
+    private static string Key(string modelId) => TableKeys.Require(modelId, ModelIdField);
+
+    /// <summary>
+    /// Keys are checked before sending and the entity is ours, so a 400 to a write guarded by the caller's version is
+    /// the version's: not an ETag at all (a well-formed but unknown one is a 412).
+    /// </summary>
+    private static StoreRejectedException MalformedVersion(RequestFailedException exception) =>
+        new(VersionField, $"'{VersionField}' is not an etag of this pool (table storage answered {exception.Status} {exception.ErrorCode}): send the etag the pool was read with, or *.", exception);
 
     private Task<TableClient> TableAsync(CancellationToken cancellationToken) =>
         tables.GetAsync(options.Value.TableName, cancellationToken);

@@ -1,14 +1,15 @@
 using Azure.Core;
+using Azure.Data.Tables;
 using Azure.Identity;
 using Microsoft.Extensions.Configuration;
 
 namespace SynthflowConnector.Storage;
 
 /// <summary>
-/// Builds a <see cref="TableClient"/> from configuration the way Azure Functions resolves a storage
+/// Builds a <see cref="TableServiceClient"/> from configuration the way Azure Functions resolves a storage
 /// connection, so the app and its bindings agree on one setting (default <c>AzureWebJobsStorage</c>):
 /// <list type="number">
-/// <item>a connection string in <c>{name}</c> (or <c>ConnectionStrings:{name}</c>);</item>
+/// <item>a connection string in <c>{name}</c> (or <c>ConnectionStrings:{name}</c>), <c>UseDevelopmentStorage=true</c> for Azurite;</item>
 /// <item>identity-based: <c>{name}__tableServiceUri</c>, or <c>{name}__accountName</c> for
 /// <c>https://{accountName}.table.core.windows.net</c>, with <c>{name}__credential=managedidentity</c> /
 /// <c>{name}__clientId</c> selecting a managed identity, <c>__tenantId/__clientId/__clientSecret</c> a service
@@ -16,60 +17,85 @@ namespace SynthflowConnector.Storage;
 /// </list>
 /// (<c>__</c> in environment variables is <c>:</c> in <see cref="IConfiguration"/>.)
 /// </summary>
+/// <remarks>
+/// Not Microsoft.Extensions.Azure's <c>AddTableServiceClient(section)</c>: it binds keys to constructor parameter names
+/// (<c>endpoint</c>, not Functions' <c>tableServiceUri</c> / <c>accountName</c>) and refuses
+/// <c>credential=managedidentity</c> without a client id instead of using the system-assigned identity.
+/// </remarks>
 public static class TableStorageConnection
 {
     /// <summary>The Functions host's storage setting, used when no name is given.</summary>
     public const string DefaultConnectionName = "AzureWebJobsStorage";
 
-    /// <summary>Creates a client for <paramref name="tableName"/> from the connection named <paramref name="connectionName"/>.</summary>
-    /// <exception cref="InvalidOperationException">The connection is not configured in any supported form.</exception>
-    public static TableClient CreateTableClient(
+    /// <summary>Creates a service client from the connection named <paramref name="connectionName"/>.</summary>
+    /// <exception cref="InvalidOperationException">The connection is not configured in any supported form; the message names the setting.</exception>
+    public static TableServiceClient CreateServiceClient(
         IConfiguration configuration,
-        string tableName,
         string connectionName = DefaultConnectionName,
         TableClientOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionName);
 
-        string? connectionString = configuration[connectionName] ?? configuration.GetConnectionString(connectionName);
+        var connectionString = configuration[connectionName] ?? configuration.GetConnectionString(connectionName);
         if (!string.IsNullOrWhiteSpace(connectionString))
         {
-            return new TableClient(connectionString, tableName, options);
+            return FromConnectionString(connectionString, connectionName, options);
         }
 
-        IConfigurationSection section = configuration.GetSection(connectionName);
-        Uri endpoint = ResolveServiceUri(section)
+        var section = configuration.GetSection(connectionName);
+        var endpoint = ResolveServiceUri(section, connectionName)
             ?? throw new InvalidOperationException(
                 $"Table storage is not configured: set '{connectionName}' to a connection string, or '{connectionName}__tableServiceUri' "
                 + $"(or '{connectionName}__accountName') for an identity-based connection.");
-        return new TableClient(endpoint, tableName, CreateCredential(section), options);
+        return new TableServiceClient(endpoint, CreateCredential(section), options);
     }
 
-    private static Uri? ResolveServiceUri(IConfigurationSection section)
+    private static TableServiceClient FromConnectionString(string connectionString, string connectionName, TableClientOptions? options)
+    {
+        try
+        {
+            return new TableServiceClient(connectionString, options);
+        }
+        catch (Exception exception) when (exception is FormatException or ArgumentException or InvalidOperationException)
+        {
+            // The SDK's messages can quote parts of the string (keys included): name the setting, never its value.
+            throw new InvalidOperationException(
+                $"'{connectionName}' is not a valid storage connection string ({exception.GetType().Name}). "
+                + "Use the account's connection string, or UseDevelopmentStorage=true for Azurite.");
+        }
+    }
+
+    private static Uri? ResolveServiceUri(IConfigurationSection section, string connectionName)
     {
         if (section["tableServiceUri"] is { Length: > 0 } serviceUri)
         {
-            return Uri.TryCreate(serviceUri, UriKind.Absolute, out Uri? uri)
+            return Uri.TryCreate(serviceUri, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http"
                 ? uri
                 : throw new InvalidOperationException($"'{section.Path}:tableServiceUri' is not an absolute URI.");
         }
 
-        return section["accountName"] is { Length: > 0 } accountName
+        if (section["accountName"] is not { Length: > 0 } accountName)
+        {
+            return null;
+        }
+
+        // Azure's rule for account names (3-24 lowercase letters and digits), so a typo fails here and not as a DNS error.
+        return accountName is { Length: >= 3 and <= 24 } && accountName.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c))
             ? new Uri($"https://{accountName}.table.core.windows.net")
-            : null;
+            : throw new InvalidOperationException($"'{connectionName}__accountName' must be a storage account name (3 to 24 lowercase letters and digits).");
     }
 
     /// <summary>Follows the Functions identity-based connection properties.</summary>
     internal static TokenCredential CreateCredential(IConfigurationSection section)
     {
-        string? credential = section["credential"];
-        string? clientId = section["clientId"];
-        string? resourceId = section["managedIdentityResourceId"];
+        var credential = section["credential"];
+        var clientId = section["clientId"];
+        var resourceId = section["managedIdentityResourceId"];
 
         if (string.Equals(credential, "managedidentity", StringComparison.OrdinalIgnoreCase))
         {
-            ManagedIdentityId identity = !string.IsNullOrEmpty(clientId) ? ManagedIdentityId.FromUserAssignedClientId(clientId)
+            var identity = !string.IsNullOrEmpty(clientId) ? ManagedIdentityId.FromUserAssignedClientId(clientId)
                 : !string.IsNullOrEmpty(resourceId) ? ManagedIdentityId.FromUserAssignedResourceId(new ResourceIdentifier(resourceId))
                 : ManagedIdentityId.SystemAssigned;
             return new ManagedIdentityCredential(identity);

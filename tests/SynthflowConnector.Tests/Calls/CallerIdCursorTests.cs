@@ -1,10 +1,7 @@
-using Azure.Core;
-using Azure.Core.Pipeline;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using SynthflowConnector.Calls;
-using SynthflowConnector.Storage;
 using SynthflowConnector.Tests.Infrastructure;
+using SynthflowConnector.Tests.Storage;
 
 namespace SynthflowConnector.Tests.Calls;
 
@@ -27,7 +24,7 @@ public sealed class CallerIdCursorTests(AzuriteFixture azurite)
             Assert.Equal(expected, await service.TakeNextPositionAsync("agent", CancellationToken.None));
         }
 
-        Assert.Equal(5, counter.Requests);
+        Assert.Equal(5, counter.Count);
     }
 
     [Fact]
@@ -75,27 +72,12 @@ public sealed class CallerIdCursorTests(AzuriteFixture azurite)
     }
 
     /// <summary>One "instance": its own tables, its own cursor cache, and a count of the table requests it sends.</summary>
-    private (TableCallerIdStore Service, RequestCounter Counter, CallerIdCursorCache Cache) Instance(string tableName)
+    /// <remarks>The count is an Azure.Data.Tables pipeline policy, per attempt: a retry would count too.</remarks>
+    private (TableCallerIdStore Service, RequestCountingPolicy Counter, CallerIdCursorCache Cache) Instance(string tableName)
     {
-        var counter = new RequestCounter();
-        var options = new TableClientOptions();
-        options.AddPolicy(counter, HttpPipelinePosition.PerRetry);
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = azurite.ConnectionString })
-            .Build();
-        var tables = new ConnectorTables(configuration, options);
+        var counter = new RequestCountingPolicy();
+        var tables = azurite.CreateConnectorTables(StorageTestOptions.Counting(counter));
         var cache = new CallerIdCursorCache(TimeProvider.System);
         return (new TableCallerIdStore(tables, Options.Create(new CallsOptions { TableName = tableName }), cache), counter, cache);
-    }
-
-    private sealed class RequestCounter : HttpPipelineSynchronousPolicy
-    {
-        private int _requests;
-
-        public int Requests => Volatile.Read(ref _requests);
-
-        public void Reset() => Interlocked.Exchange(ref _requests, 0);
-
-        public override void OnSendingRequest(HttpMessage message) => Interlocked.Increment(ref _requests);
     }
 }

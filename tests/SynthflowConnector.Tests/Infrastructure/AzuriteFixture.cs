@@ -6,6 +6,8 @@ using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Text;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Configuration;
 using SynthflowConnector.Storage;
 
 namespace SynthflowConnector.Tests.Infrastructure;
@@ -54,6 +56,19 @@ public sealed class AzuriteFixture : IAsyncLifetime, IDisposable
     /// </summary>
     public TableClient CreateTableClient(string? tableName = null, TableClientOptions? options = null) =>
         new(ConnectionString, tableName ?? UniqueTableName(), options);
+
+    /// <summary>A service client for the running instance (table administration, clients by name).</summary>
+    public TableServiceClient CreateServiceClient(TableClientOptions? options = null) => new(ConnectionString, options);
+
+    /// <summary>The app's tables as the stores get them: from <c>AzureWebJobsStorage</c> set to this instance.</summary>
+    public ConnectorTables CreateConnectorTables(TableClientOptions? options = null) =>
+        new(StorageConfiguration(ConnectionString), options);
+
+    /// <summary>Configuration with <c>AzureWebJobsStorage</c> set to <paramref name="connectionString"/>.</summary>
+    public static IConfiguration StorageConfiguration(string connectionString) =>
+        new ConfigurationBuilder()
+            .AddInMemoryCollection([new KeyValuePair<string, string?>(TableStorageConnection.DefaultConnectionName, connectionString)])
+            .Build();
 
     /// <summary>A valid table name (letter first, alphanumeric, 33 characters) that no other test uses.</summary>
     public static string UniqueTableName() => "t" + Guid.NewGuid().ToString("N");

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SynthflowConnector.Sandbox;
-using SynthflowConnector.Storage;
+using Azure.Data.Tables;
 using SynthflowConnector.Synthflow;
 
 namespace SynthflowConnector.Tests.Infrastructure;

@@ -1,12 +1,10 @@
 using System.Net;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Moq;
 using SynthflowConnector.Agents;
 using SynthflowConnector.Calls;
 using SynthflowConnector.Pools;
-using SynthflowConnector.Storage;
 using SynthflowConnector.Synthflow;
 using SynthflowConnector.Tests.Infrastructure;
 
@@ -27,7 +25,7 @@ public sealed class PoolReconcilerTests(AzuriteFixture azurite)
     private const string SlugC = "13125550103";
 
     private TablePoolStore Store(int pageSize = 200) => new(
-        new ConnectorTables(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = azurite.ConnectionString }).Build()),
+        azurite.CreateConnectorTables(),
         Options.Create(new PoolsOptions { TableName = AzuriteFixture.UniqueTableName() }))
     {
         PageSize = pageSize,

@@ -1,55 +1,10 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Runtime.Serialization;
 using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
-using SynthflowConnector.Storage;
+using Azure.Data.Tables;
 
 namespace SynthflowConnector.Tests.Storage;
-
-public enum CallState
-{
-    Idle = 0,
-    Ringing = 1,
-    InCall = 2,
-}
-
-/// <summary>Carries one property of every supported type (and its nullable form).</summary>
-public sealed class AllTypesEntity : ITableEntity
-{
-    public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = string.Empty;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
-    public string? Text { get; set; }
-    public int Small { get; set; }
-    public long Big { get; set; }
-    public double Ratio { get; set; }
-    public bool Flag { get; set; }
-    public DateTimeOffset When { get; set; }
-    public DateTime WhenUtc { get; set; }
-    public Guid Id { get; set; }
-    public byte[]? Bytes { get; set; }
-    public CallState State { get; set; }
-
-    public int? MaybeSmall { get; set; }
-    public long? MaybeBig { get; set; }
-    public double? MaybeRatio { get; set; }
-    public bool? MaybeFlag { get; set; }
-    public DateTimeOffset? MaybeWhen { get; set; }
-    public DateTime? MaybeWhenUtc { get; set; }
-    public Guid? MaybeId { get; set; }
-    public CallState? MaybeState { get; set; }
-
-    /// <summary>Must never reach storage.</summary>
-    [IgnoreDataMember]
-    public string Computed { get; set; } = "not stored";
-
-    /// <summary>Read-only: not mapped.</summary>
-    public string Derived => $"{PartitionKey}/{RowKey}";
-}
 
 public sealed class SimpleEntity : ITableEntity
 {
@@ -62,71 +17,72 @@ public sealed class SimpleEntity : ITableEntity
     public int Count { get; set; }
 }
 
-/// <summary>Counts (and records) the HTTP requests a client sends; add it with <c>options.AddPolicy</c>.</summary>
+/// <summary>Counts (and records) the HTTP requests a client sends, retries included; add it with <see cref="StorageTestOptions.Counting"/>.</summary>
 public sealed class RequestCountingPolicy : HttpPipelineSynchronousPolicy
 {
     private readonly ConcurrentQueue<string> _requests = new();
+    private int _count;
 
-    public int Count => _requests.Count;
+    public int Count => Volatile.Read(ref _count);
 
     public IReadOnlyCollection<string> Requests => [.. _requests];
 
-    public override void OnSendingRequest(HttpMessage message) =>
+    public void Reset()
+    {
+        Interlocked.Exchange(ref _count, 0);
+        _requests.Clear();
+    }
+
+    public override void OnSendingRequest(HttpMessage message)
+    {
         _requests.Enqueue($"{message.Request.Method} {message.Request.Uri}");
+        Interlocked.Increment(ref _count);
+    }
 }
 
 /// <summary>
-/// A real HttpClient handler that records requests and answers with a canned response: exercises the whole
-/// Azure.Core pipeline (including auth policies) without a server.
+/// Sends the requests <paramref name="when"/> picks to a closed loopback port: a real connection failure, wherever in an
+/// operation it happens (say, in the middle of a paged read, after the table was created and the first pages came back).
 /// </summary>
-public sealed class CapturingHandler : HttpMessageHandler
+public sealed class ClosedPortPolicy(Func<HttpMessage, bool> when) : HttpPipelineSynchronousPolicy
 {
-    private readonly HttpStatusCode _status;
-    private readonly string? _body;
+    /// <summary>A loopback port nothing listens on (the first privileged port; tests never run a server there).</summary>
+    private const int ClosedPort = 1;
 
-    public CapturingHandler(HttpStatusCode status = HttpStatusCode.NoContent, string? body = null)
+    public static ClosedPortPolicy Always() => new(_ => true);
+
+    /// <summary>Table queries (GETs) fail after the first <paramref name="queriesThatPass"/>.</summary>
+    public static ClosedPortPolicy QueriesAfter(int queriesThatPass)
     {
-        _status = status;
-        _body = body;
+        var queries = 0;
+        return new(message => message.Request.Method == RequestMethod.Get && Interlocked.Increment(ref queries) > queriesThatPass);
     }
 
-    public List<HttpRequestMessage> Requests { get; } = [];
-
-    public List<string?> Bodies { get; } = [];
-
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    public override void OnSendingRequest(HttpMessage message)
     {
-        Requests.Add(request);
-        Bodies.Add(request.Content is null ? null : await request.Content.ReadAsStringAsync(cancellationToken));
-        var response = new HttpResponseMessage(_status) { RequestMessage = request };
-        if (_body is not null)
+        if (when(message))
         {
-            response.Content = new StringContent(_body, System.Text.Encoding.UTF8, "application/json");
+            message.Request.Uri.Port = ClosedPort;
         }
-
-        return response;
     }
 }
 
 internal static class StorageTestOptions
 {
-    /// <summary>Options whose transport is <paramref name="handler"/>, with retries off so one call is one request.</summary>
-    public static TableClientOptions With(HttpMessageHandler handler)
+    /// <summary>Options with <paramref name="policy"/> on every attempt; retries off so one operation is one request.</summary>
+    public static TableClientOptions With(HttpPipelinePolicy policy, int maxRetries = 0)
     {
-        var options = new TableClientOptions
-        {
-#pragma warning disable CA2000 // The transport owns the HttpClient for the test's lifetime.
-            Transport = new HttpClientTransport(new HttpClient(handler)),
-#pragma warning restore CA2000
-        };
-        options.Retry.MaxRetries = 0;
+        var options = new TableClientOptions();
+        options.Retry.MaxRetries = maxRetries;
+        options.AddPolicy(policy, HttpPipelinePosition.PerRetry);
         return options;
     }
 
+    /// <summary>Options that count requests, with the SDK's default retries (as the app runs).</summary>
     public static TableClientOptions Counting(RequestCountingPolicy counter)
     {
         var options = new TableClientOptions();
-        options.AddPolicy(counter, HttpPipelinePosition.PerCall);
+        options.AddPolicy(counter, HttpPipelinePosition.PerRetry);
         return options;
     }
 }
