@@ -1,26 +1,23 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
-using SynthflowConnector.Synthflow;
 
 namespace SynthflowConnector.Sandbox;
 
-/// <summary>What the sandbox writes: Synthflow's envelopes (snake_case, as the client reads them) and the shapes only the sandbox writes.</summary>
+/// <summary>
+/// Everything the sandbox writes (the shapes in SandboxWire.cs), snake_case as Synthflow writes it. Request bodies are
+/// read as raw JSON instead, so malformed ones can be answered the way Synthflow answers them.
+/// </summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    NumberHandling = JsonNumberHandling.AllowReadingFromString)]
-[JsonSerializable(typeof(AssistantsEnvelope))]
-[JsonSerializable(typeof(NumbersEnvelope))]
-[JsonSerializable(typeof(CallsEnvelope))]
-[JsonSerializable(typeof(CallCreatedEnvelope))]
-[JsonSerializable(typeof(StatusEnvelope))]
-[JsonSerializable(typeof(PlaceCallRequest))]
-[JsonSerializable(typeof(AttachByNumbersBody))]
-[JsonSerializable(typeof(AttachBySlugsBody))]
-[JsonSerializable(typeof(JsonElement))]
-[JsonSerializable(typeof(SandboxAssistantEnvelope))]
-[JsonSerializable(typeof(SandboxPhoneNumberDetails))]
-[JsonSerializable(typeof(SandboxDetailError))]
-[JsonSerializable(typeof(SandboxPlainDetail))]
-[JsonSerializable(typeof(SandboxGatewayError))]
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(WireStatus))]
+[JsonSerializable(typeof(WireAssistantList))]
+[JsonSerializable(typeof(WireAssistant))]
+[JsonSerializable(typeof(WireNumberList))]
+[JsonSerializable(typeof(WireNumberDetails))]
+[JsonSerializable(typeof(WireCallPlaced))]
+[JsonSerializable(typeof(WireCallList))]
+[JsonSerializable(typeof(WireCall))]
+[JsonSerializable(typeof(WireDetailError))]
+[JsonSerializable(typeof(WirePlainDetail))]
+[JsonSerializable(typeof(WireGatewayError))]
 internal sealed partial class SandboxJsonContext : JsonSerializerContext;

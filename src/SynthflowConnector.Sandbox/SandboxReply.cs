@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.WebUtilities;
-using SynthflowConnector.Synthflow;
 
 namespace SynthflowConnector.Sandbox;
 
@@ -16,7 +15,7 @@ internal sealed record SandboxReply(int StatusCode, byte[] Body, IReadOnlyList<K
         new(statusCode, JsonSerializer.SerializeToUtf8Bytes(value, typeInfo), headers);
 
     /// <summary><c>{"status":"ok"}</c>, what attach and detach answer.</summary>
-    public static SandboxReply Ok() => Json(200, new StatusEnvelope { Status = "ok" }, SandboxJsonContext.Default.StatusEnvelope);
+    public static SandboxReply Ok() => Json(200, new WireStatus("ok"), SandboxJsonContext.Default.WireStatus);
 
     public static SandboxReply BadRequest(string description) => Detail(400, "validation_error", description);
 
@@ -24,14 +23,14 @@ internal sealed record SandboxReply(int StatusCode, byte[] Body, IReadOnlyList<K
 
     /// <summary>The gateway's answer to a missing or wrong key (also what the wrong regional host answers).</summary>
     public static SandboxReply Unauthorized() =>
-        Json(401, new SandboxGatewayError("Unauthorized", "Invalid API key"), SandboxJsonContext.Default.SandboxGatewayError);
+        Json(401, new WireGatewayError("Unauthorized", "Invalid API key"), SandboxJsonContext.Default.WireGatewayError);
 
     /// <summary>The framework's answer to a path it has no route for.</summary>
     public static SandboxReply RouteNotFound() =>
-        Json(404, new SandboxPlainDetail("Not Found"), SandboxJsonContext.Default.SandboxPlainDetail);
+        Json(404, new WirePlainDetail("Not Found"), SandboxJsonContext.Default.WirePlainDetail);
 
     public static SandboxReply MethodNotAllowed(string allow) =>
-        Json(405, new SandboxPlainDetail("Method Not Allowed"), SandboxJsonContext.Default.SandboxPlainDetail, new KeyValuePair<string, string>("Allow", allow));
+        Json(405, new WirePlainDetail("Method Not Allowed"), SandboxJsonContext.Default.WirePlainDetail, new KeyValuePair<string, string>("Allow", allow));
 
     /// <summary>A real Synthflow operation the sandbox does not simulate: say so rather than pretend it does not exist.</summary>
     public static SandboxReply NotSimulated(string method, string relativePath) =>
@@ -57,11 +56,8 @@ internal sealed record SandboxReply(int StatusCode, byte[] Body, IReadOnlyList<K
 
     /// <summary>Synthflow's error detail; the request id is only in the body (no header is documented).</summary>
     private static SandboxReply Detail(int statusCode, string category, string description) =>
-        Json(statusCode, new SandboxDetailError(new ErrorDetailBody
-        {
-            Status = "error",
-            Description = description,
-            RequestId = Guid.NewGuid().ToString(),
-            Category = category,
-        }), SandboxJsonContext.Default.SandboxDetailError);
+        Json(
+            statusCode,
+            new WireDetailError(new WireErrorDetail("error", description, Guid.NewGuid().ToString(), category)),
+            SandboxJsonContext.Default.WireDetailError);
 }

@@ -1,5 +1,3 @@
-using SynthflowConnector.Synthflow;
-
 namespace SynthflowConnector.Sandbox;
 
 /// <summary>
@@ -89,13 +87,13 @@ public static class SandboxSeed
             sandbox.AddNumber(number, sid);
         }
 
-        sandbox.AddAgent(SalesEastModelId, SalesEastName, AgentTypes.Outbound, [NewYork1, NewYork2, NewYork3]);
-        sandbox.AddAgent(SalesWestModelId, SalesWestName, AgentTypes.Outbound, [SanFrancisco1, SanFrancisco3]);
-        sandbox.AddAgent(CollectionsModelId, CollectionsName, AgentTypes.Outbound, [Chicago1, MiamiByo]);
+        sandbox.AddAgent(SalesEastModelId, SalesEastName, AssistantTypes.Outbound, [NewYork1, NewYork2, NewYork3]);
+        sandbox.AddAgent(SalesWestModelId, SalesWestName, AssistantTypes.Outbound, [SanFrancisco1, SanFrancisco3]);
+        sandbox.AddAgent(CollectionsModelId, CollectionsName, AssistantTypes.Outbound, [Chicago1, MiamiByo]);
 
         // An outbound agent with an empty pool: placing a call without from_phone_number has nothing to use.
-        sandbox.AddAgent(AppointmentRemindersModelId, AppointmentRemindersName, AgentTypes.Outbound);
-        sandbox.AddAgent(FrontDeskModelId, FrontDeskName, AgentTypes.Inbound, phoneNumber: SanFrancisco2);
+        sandbox.AddAgent(AppointmentRemindersModelId, AppointmentRemindersName, AssistantTypes.Outbound);
+        sandbox.AddAgent(FrontDeskModelId, FrontDeskName, AssistantTypes.Inbound, phoneNumber: SanFrancisco2);
     }
 
     /// <summary>Where a number is, for <c>GET /numbers/{slug}</c>: ISO country, locality, region.</summary>

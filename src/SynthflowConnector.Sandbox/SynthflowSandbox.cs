@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using SynthflowConnector.PhoneNumbers;
-using SynthflowConnector.Synthflow;
 
 namespace SynthflowConnector.Sandbox;
 
@@ -18,7 +17,7 @@ public sealed partial class SynthflowSandbox
     private readonly Dictionary<string, AgentState> _agentsById = new(StringComparer.Ordinal);
     private readonly List<NumberState> _numbers = [];
     private readonly Dictionary<string, NumberState> _numbersByE164 = new(StringComparer.Ordinal);
-    private readonly List<SynthflowCall> _calls = [];
+    private readonly List<SandboxCall> _calls = [];
     private readonly Dictionary<string, int> _callIndex = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<SandboxRequest> _requests = new();
     private volatile AttachSemantics _attachSemantics;
@@ -71,8 +70,8 @@ public sealed partial class SynthflowSandbox
     /// <summary>A snapshot of the request log, oldest first. Every request is in it, faulted and rejected ones too.</summary>
     public IReadOnlyList<SandboxRequest> Requests => _requests.ToArray();
 
-    /// <summary>Calls placed so far, oldest first (snapshots: <c>status</c> set, <c>lead_phone_number</c> = recipient).</summary>
-    public IReadOnlyList<SynthflowCall> Calls
+    /// <summary>Calls placed so far, oldest first.</summary>
+    public IReadOnlyList<SandboxCall> Calls
     {
         get
         {
@@ -127,20 +126,20 @@ public sealed partial class SynthflowSandbox
     /// <summary>Adds an agent; list order is the order of creation.</summary>
     /// <param name="modelId">The agent's id.</param>
     /// <param name="name">Display name.</param>
-    /// <param name="type"><see cref="AgentTypes"/>: outbound, inbound or widget.</param>
+    /// <param name="type"><c>outbound</c>, <c>inbound</c> or <c>widget</c>.</param>
     /// <param name="attachedNumbers">The outbound pool (outbound agents only); each number must be owned (<see cref="AddNumber"/>).</param>
     /// <param name="phoneNumber">The agent's own <c>phone_number</c> (an inbound agent's line); must be owned.</param>
     public void AddAgent(string modelId, string name, string type, IEnumerable<string>? attachedNumbers = null, string? phoneNumber = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelId);
         ArgumentNullException.ThrowIfNull(name);
-        if (type is not (AgentTypes.Outbound or AgentTypes.Inbound or AgentTypes.Widget))
+        if (type is not (AssistantTypes.Outbound or AssistantTypes.Inbound or AssistantTypes.Widget))
         {
-            throw new ArgumentException($"Agent type must be {AgentTypes.Outbound}, {AgentTypes.Inbound} or {AgentTypes.Widget}.", nameof(type));
+            throw new ArgumentException($"Agent type must be {AssistantTypes.Outbound}, {AssistantTypes.Inbound} or {AssistantTypes.Widget}.", nameof(type));
         }
 
         string[] pool = attachedNumbers is null ? [] : [.. attachedNumbers.Distinct(StringComparer.Ordinal)];
-        if (pool.Length > 0 && type != AgentTypes.Outbound)
+        if (pool.Length > 0 && type != AssistantTypes.Outbound)
         {
             throw new ArgumentException("Only outbound agents have an attached pool.", nameof(attachedNumbers));
         }
@@ -168,12 +167,20 @@ public sealed partial class SynthflowSandbox
     }
 
     /// <summary>A snapshot of one agent with its pool (empty for agents without one), or null.</summary>
-    public SynthflowAgent? GetAgent(string modelId)
+    public SandboxAgent? GetAgent(string modelId)
     {
         lock (_gate)
         {
             return _agentsById.TryGetValue(modelId, out var agent)
-                ? agent.ToModel() with { AttachedPhoneNumbers = [.. AttachedOf(agent).Select(n => new AttachedPhoneNumber { Number = n.Number, Sid = n.Sid, Slug = n.Slug })] }
+                ? new SandboxAgent
+                {
+                    ModelId = agent.ModelId,
+                    Name = agent.Name,
+                    Type = agent.Type,
+                    Description = agent.Description,
+                    PhoneNumber = agent.PhoneNumber,
+                    AttachedPhoneNumbers = [.. AttachedOf(agent)],
+                }
                 : null;
         }
     }
@@ -185,12 +192,12 @@ public sealed partial class SynthflowSandbox
     /// </summary>
     public void SetCallStatus(string callId, string status, string? endCallReason = null, int? durationSeconds = null)
     {
-        if (!CallStatuses.Contains(status))
+        if (!SynthflowContract.CallStatuses.Contains(status))
         {
             throw new ArgumentException($"'{status}' is not a Synthflow call status.", nameof(status));
         }
 
-        if (endCallReason is not null && !EndCallReasons.Contains(endCallReason))
+        if (endCallReason is not null && !SynthflowContract.EndCallReasons.Contains(endCallReason))
         {
             throw new ArgumentException($"'{endCallReason}' is not a Synthflow end-call reason.", nameof(endCallReason));
         }
@@ -216,20 +223,8 @@ public sealed partial class SynthflowSandbox
     internal void Record(SandboxRequest request) => _requests.Enqueue(request);
 
     /// <summary>The agent's pool with each number's SID; a number no longer owned keeps a null SID rather than vanishing.</summary>
-    private IEnumerable<(string Number, string? Sid, string Slug)> AttachedOf(AgentState agent) =>
-        agent.Attached.Select(number => (number, _numbersByE164.GetValueOrDefault(number)?.Sid, PhoneNumberSlug.FromNumber(number)));
-
-    private static readonly HashSet<string> CallStatuses = new(StringComparer.Ordinal)
-    {
-        "pending", "ringing", "in-progress", "completed", "no-answer", "busy", "failed", "canceled", "user-canceled",
-        "hangup_on_voicemail", "left_voicemail", "spam", "paused", "registered",
-    };
-
-    private static readonly HashSet<string> EndCallReasons = new(StringComparer.Ordinal)
-    {
-        "human_pick_up_cut_off", "voicemail", "voicemail_cut_off", "voicemail_message_left", "agent_ended_call",
-        "human_ended_call", "custom_end_call", "user_canceled", "timeout", "error",
-    };
+    private IEnumerable<SandboxPoolNumber> AttachedOf(AgentState agent) =>
+        agent.Attached.Select(number => new SandboxPoolNumber(number, _numbersByE164.GetValueOrDefault(number)?.Sid, SynthflowContract.SlugOf(number)));
 
     private sealed class AgentState(string modelId, string name, string type, string? phoneNumber)
     {
@@ -241,22 +236,13 @@ public sealed partial class SynthflowSandbox
         /// <summary>E.164 numbers, in the order they joined the pool.</summary>
         public List<string> Attached { get; } = [];
 
-        public bool IsOutbound => Type == AgentTypes.Outbound;
+        public bool IsOutbound => Type == AssistantTypes.Outbound;
 
         public string Description => $"{Name} ({Type} agent, Synthflow sandbox)";
-
-        public SynthflowAgent ToModel() => new()
-        {
-            ModelId = ModelId,
-            Name = Name,
-            Type = Type,
-            Description = Description,
-            PhoneNumber = PhoneNumber,
-        };
     }
 
     private sealed record NumberState(string Number, string? Sid, DateTimeOffset CreatedAt, bool Listed)
     {
-        public string Slug => PhoneNumberSlug.FromNumber(Number);
+        public string Slug => SynthflowContract.SlugOf(Number);
     }
 }

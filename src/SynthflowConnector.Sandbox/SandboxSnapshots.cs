@@ -1,0 +1,58 @@
+namespace SynthflowConnector.Sandbox;
+
+// What tests and benchmarks read of the simulated workspace: the sandbox's own records, not the product's
+// SynthflowAgent/SynthflowCall, so its state is independent of the client's model (SandboxWire.cs says why).
+
+/// <summary>A snapshot of one agent (<see cref="SynthflowSandbox.GetAgent"/>).</summary>
+public sealed record SandboxAgent
+{
+    public required string ModelId { get; init; }
+    public required string Name { get; init; }
+
+    /// <summary><c>outbound</c>, <c>inbound</c> or <c>widget</c>.</summary>
+    public required string Type { get; init; }
+
+    public required string Description { get; init; }
+
+    /// <summary>The agent's own line (an inbound agent's number), or null.</summary>
+    public string? PhoneNumber { get; init; }
+
+    /// <summary>The outbound pool in the order numbers joined it; empty for agents without one.</summary>
+    public required IReadOnlyList<SandboxPoolNumber> AttachedPhoneNumbers { get; init; }
+
+    public bool IsOutbound => Type == AssistantTypes.Outbound;
+}
+
+/// <summary>One number of an agent's pool.</summary>
+/// <param name="Number">E.164.</param>
+/// <param name="Sid">The provider SID; null for bring-your-own numbers and for numbers the workspace no longer owns.</param>
+/// <param name="Slug">The number without its leading <c>+</c>.</param>
+public sealed record SandboxPoolNumber(string Number, string? Sid, string Slug);
+
+/// <summary>A call placed through the sandbox (<see cref="SynthflowSandbox.Calls"/>).</summary>
+public sealed record SandboxCall
+{
+    public required string CallId { get; init; }
+    public required string ModelId { get; init; }
+
+    /// <summary>One of get-phone-call's statuses; <c>pending</c> until <see cref="SynthflowSandbox.SetCallStatus"/> moves it on.</summary>
+    public required string Status { get; init; }
+
+    public string? EndCallReason { get; init; }
+
+    /// <summary>The caller ID used: the requested <c>from_phone_number</c>, else the sandbox's default choice.</summary>
+    public required string PhoneNumberFrom { get; init; }
+
+    public required string PhoneNumberTo { get; init; }
+
+    /// <summary>The lead's number, which list-calls filters on: the recipient.</summary>
+    public required string LeadPhoneNumber { get; init; }
+
+    /// <summary>The recipient's name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Seconds.</summary>
+    public required int Duration { get; init; }
+
+    public required DateTimeOffset StartTime { get; init; }
+}
