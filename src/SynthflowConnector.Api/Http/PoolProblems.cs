@@ -15,12 +15,12 @@ internal static class PoolProblems
     public static ProblemResult NotOutbound(string modelId, string? agentType) =>
         Problems.Field("modelId", $"Agent '{modelId}' is {agentType ?? "of no type"}: only outbound agents have a pool of numbers to call from.", StatusCodes.Status422UnprocessableEntity);
 
+    /// <summary>412 naming the header whose condition failed: <c>If-None-Match</c> for create-only, else <c>If-Match</c>.</summary>
     public static ProblemResult PreconditionFailed(string modelId, PoolWriteCondition condition)
     {
-        var header = "If-Match";
-        var detail = condition is PoolWriteCondition.CreateOnly
-            ? "A pool for this agent already exists (If-None-Match: *). Read it, then send its etag in If-Match to replace it."
-            : "The pool changed since it was read, or does not exist (If-Match). Read it again and retry with the new etag.";
+        var (header, detail) = condition is PoolWriteCondition.CreateOnly
+            ? ("If-None-Match", "A pool for this agent already exists (If-None-Match: *). Read it, then send its etag in If-Match to replace it.")
+            : ("If-Match", "The pool changed since it was read, or does not exist (If-Match). Read it again and retry with the new etag.");
         var problem = Problems.Create(StatusCodes.Status412PreconditionFailed, "precondition-failed", "The pool is not the version the request expected.", detail);
         return new ProblemResult(problem.Problem with { Errors = new Dictionary<string, string[]> { [header] = [$"Pool {modelId}: {detail}"] } });
     }
