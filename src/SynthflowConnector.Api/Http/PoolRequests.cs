@@ -55,7 +55,7 @@ internal static class PoolRequests
             return (PoolWriteCondition.None, null);
         }
 
-        if (ifMatch.Length > MaxETagLength || ifMatch.Any(char.IsControl))
+        if (ifMatch != PoolWriteCondition.AnyVersion && !IsPoolETag(ifMatch))
         {
             return (null, Problems.Field("If-Match", "'If-Match' must be the etag of the pool as read (or *)."));
         }
@@ -113,12 +113,30 @@ internal static class PoolRequests
             return false;
         }
 
-        if (bool.TryParse(value, out var force))
+        // Exactly true or false (any case): bool.TryParse would also take padded values such as " true" or "true\0".
+        if (value.Equals(bool.TrueString, StringComparison.OrdinalIgnoreCase))
         {
-            return force;
+            return true;
+        }
+
+        if (value.Equals(bool.FalseString, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
         }
 
         errors.Add("force", "'force' must be true or false.");
         return false;
     }
+
+    /// <summary>
+    /// One weak entity-tag (<c>W/"…"</c>, RFC 9110's etagc inside), the only form a pool's etag takes: anything else
+    /// (a list, a strong or unquoted tag) could never match, and table storage would refuse it as malformed.
+    /// </summary>
+    private static bool IsPoolETag(string value) =>
+        value.Length is >= 4 and <= MaxETagLength
+        && value.StartsWith("W/\"", StringComparison.Ordinal)
+        && value[^1] == '"'
+        && value.AsSpan(3, value.Length - 4) is var tag
+        && !tag.ContainsAnyExceptInRange('\x21', '\x7e')
+        && !tag.Contains('"');
 }
