@@ -246,7 +246,8 @@ public sealed partial class ConnectorEndpoints(
         var key = fromHeader ?? body;
         if (key is not null && (key.Length is 0 or > MaxIdempotencyKeyLength || key.Any(c => c < 0x20 || c > 0x7e)))
         {
-            errors.Add("Idempotency-Key", $"The Idempotency-Key must be 1 to {MaxIdempotencyKeyLength} printable ASCII characters (a flow's run ID works well).");
+            // Name where the key came from: the header, or the body's property.
+            errors.Add(fromHeader is null ? "idempotencyKey" : IdempotencyKeyHeader, $"The Idempotency-Key must be 1 to {MaxIdempotencyKeyLength} printable ASCII characters (a flow's run ID works well).");
             return null;
         }
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 
 namespace SynthflowConnector.Http;
@@ -7,23 +6,22 @@ namespace SynthflowConnector.Http;
 /// <summary>Writes <c>application/problem+json</c> (and <c>Retry-After</c> when given) the same way under both hosts.</summary>
 public sealed class ProblemResult(ConnectorProblem problem, TimeSpan? retryAfter = null) : IResult, IStatusCodeHttpResult
 {
+    private const string ContentType = "application/problem+json; charset=utf-8";
+
     public ConnectorProblem Problem { get; } = problem;
 
     public int? StatusCode => Problem.Status;
 
-    public async Task ExecuteAsync(HttpContext httpContext)
+    public Task ExecuteAsync(HttpContext httpContext)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
-        var response = httpContext.Response;
-        response.StatusCode = Problem.Status;
-        response.ContentType = "application/problem+json; charset=utf-8";
         if (retryAfter is { } delay)
         {
-            response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(delay.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            httpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(delay.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         }
 
         var problem = Problem.Instance is null ? Problem with { Instance = httpContext.Request.Path.Value } : Problem;
-        await JsonSerializer.SerializeAsync(response.Body, problem, ConnectorJson.Context.ConnectorProblem, httpContext.RequestAborted).ConfigureAwait(false);
+        return TypedResults.Json(problem, ConnectorJson.Context.ConnectorProblem, ContentType, problem.Status).ExecuteAsync(httpContext);
     }
 }
 

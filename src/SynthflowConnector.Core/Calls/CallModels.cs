@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace SynthflowConnector.Calls;
 
 public sealed record MakeCallResponse
@@ -17,15 +19,35 @@ public sealed record MakeCallResponse
     public bool IdempotentReplay { get; init; }
 }
 
+/// <summary>
+/// A call as the get-call action answers it: every field is always in the answer, null when Synthflow does not know it
+/// (yet), so flows can read any of them without checking that it exists.
+/// </summary>
 public sealed record CallDetails
 {
     public required string CallId { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public string? ModelId { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public string? Status { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public string? EndCallReason { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public int? Duration { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public string? FromPhoneNumber { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public string? ToPhoneNumber { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public string? RecordingUrl { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public DateTimeOffset? StartTime { get; init; }
 }

@@ -42,7 +42,8 @@ public sealed record HostRoute(
 /// <c>MapConnectorEndpoints</c> the Host runs), and what each handler reads and answers from the handler's source
 /// (Roslyn, syntax only): <c>request.Query[…]</c>, <c>request.Headers[…]</c> and typed header properties,
 /// <c>ReadJsonAsync(request, context.T, …)</c> for the body and <c>TypedResults.Json(value, context.T)</c> for the
-/// answer, following calls into helper methods of the same class.
+/// answer, following calls into helper methods of the same class and into other classes of the API's source
+/// (<c>PoolRequests.ReadCondition(…)</c>).
 /// </summary>
 public static class HostSurface
 {
@@ -128,12 +129,14 @@ public static class HostSurface
     {
         private readonly List<SyntaxNode> _roots;
         private readonly Dictionary<string, string> _constants = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _classes;
 
         public SourceIndex(string directory)
         {
             _roots = [.. Directory.GetFiles(directory, "*.cs", SearchOption.AllDirectories)
                 .Where(path => !path.Split(Path.DirectorySeparatorChar).Any(part => part is "obj" or "bin"))
                 .Select(path => CSharpSyntaxTree.ParseText(File.ReadAllText(path), new CSharpParseOptions(LanguageVersion.Preview), path).GetRoot())];
+            _classes = [.. _roots.SelectMany(root => root.DescendantNodes().OfType<ClassDeclarationSyntax>()).Select(c => c.Identifier.Text)];
             foreach (var field in _roots.SelectMany(root => root.DescendantNodes().OfType<FieldDeclarationSyntax>()).Where(f => f.Modifiers.Any(SyntaxKind.ConstKeyword)))
             {
                 var owner = field.Ancestors().OfType<TypeDeclarationSyntax>().First().Identifier.Text;
@@ -155,16 +158,17 @@ public static class HostSurface
             var headers = new SortedSet<string>(StringComparer.OrdinalIgnoreCase);
             string? request = null;
             var responses = new List<string>();
-            var visited = new HashSet<string>(StringComparer.Ordinal);
-            var pending = new Queue<string>([methodName]);
-            while (pending.TryDequeue(out var current))
+            var visited = new HashSet<(string Class, string Method)>();
+            var pending = new Queue<(string Class, string Method)>([(className, methodName)]);
+            while (pending.TryDequeue(out var next))
             {
-                if (!visited.Add(current))
+                if (!visited.Add(next))
                 {
                     continue;
                 }
 
-                foreach (var method in Methods(className, current))
+                var (currentClass, current) = next;
+                foreach (var method in Methods(currentClass, current))
                 {
                     foreach (var node in method.DescendantNodes())
                     {
@@ -173,7 +177,7 @@ public static class HostSurface
                             // request.Query["force"], request.Headers[IdempotencyKeyHeader]
                             case ElementAccessExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.Text: var collection } } access
                                 when collection is "Query" or "Headers":
-                                (collection == "Query" ? (ISet<string>)query : headers).Add(Constant(className, access.ArgumentList.Arguments[0].Expression));
+                                (collection == "Query" ? (ISet<string>)query : headers).Add(Constant(currentClass, access.ArgumentList.Arguments[0].Expression));
                                 break;
 
                             // request.Headers.IfMatch (the typed header properties)
@@ -197,15 +201,20 @@ public static class HostSurface
                                 }
                                 else if (called == "Json" && target is "TypedResults" or "Results")
                                 {
-                                    responses.Add(arguments.Count >= 2 ? LastName(arguments[1].Expression) : throw new InvalidOperationException($"{className}.{current}: answer JSON with TypedResults.Json(value, <context>.<Type>) so the contract can be read from the code."));
+                                    responses.Add(arguments.Count >= 2 ? LastName(arguments[1].Expression) : throw new InvalidOperationException($"{currentClass}.{current}: answer JSON with TypedResults.Json(value, <context>.<Type>) so the contract can be read from the code."));
                                 }
                                 else if (called is "Ok" or "Created" or "Accepted" && target is "TypedResults" or "Results" && arguments.Count > 0)
                                 {
-                                    throw new InvalidOperationException($"{className}.{current}: answer JSON with TypedResults.Json(value, <context>.<Type>) so the contract can be read from the code.");
+                                    throw new InvalidOperationException($"{currentClass}.{current}: answer JSON with TypedResults.Json(value, <context>.<Type>) so the contract can be read from the code.");
                                 }
                                 else if (called is not null && (invocation.Expression is IdentifierNameSyntax || target == "this"))
                                 {
-                                    pending.Enqueue(called);
+                                    pending.Enqueue((currentClass, called));
+                                }
+                                else if (called is not null && target is not null && _classes.Contains(target))
+                                {
+                                    // A static helper of another class of the API (PoolRequests.ReadCondition(…)).
+                                    pending.Enqueue((target, called));
                                 }
 
                                 break;

@@ -38,6 +38,7 @@ public sealed class PoolActionsTests(AzuriteFixture azurite)
 
         var stale = await HttpAssert.ProblemAsync(await PutPoolAsync(host.Client, Support, new { phoneNumbers = new[] { N[5] } }, ifMatch: first.ETag), HttpStatusCode.PreconditionFailed, "If-Match");
         Assert.EndsWith(":precondition-failed", stale.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.False(stale.GetProperty("errors").TryGetProperty("If-None-Match", out _));
         Assert.Equal([N[4]], (await GetPoolAsync(host.Client, Support)).PhoneNumbers);
 
         // Declaring a pool changes nothing upstream: only a reconcile does.
@@ -50,11 +51,12 @@ public sealed class PoolActionsTests(AzuriteFixture azurite)
         await using var host = await ConnectorHostHarness.StartAsync(azurite, Workspace());
         var body = new { phoneNumbers = new[] { N[2] } };
 
-        await HttpAssert.ProblemAsync(await PutPoolAsync(host.Client, Support, body, ifMatch: "*"), HttpStatusCode.PreconditionFailed);
+        await HttpAssert.ProblemAsync(await PutPoolAsync(host.Client, Support, body, ifMatch: "*"), HttpStatusCode.PreconditionFailed, "If-Match");
         await HttpAssert.ProblemAsync(await host.Client.GetAsync(PoolUri(Support)), HttpStatusCode.NotFound);
 
         await HttpAssert.OkAsync<PoolResponse>(await PutPoolAsync(host.Client, Support, body, ifNoneMatch: "*"));
-        await HttpAssert.ProblemAsync(await PutPoolAsync(host.Client, Support, body, ifNoneMatch: "*"), HttpStatusCode.PreconditionFailed);
+        var exists = await HttpAssert.ProblemAsync(await PutPoolAsync(host.Client, Support, body, ifNoneMatch: "*"), HttpStatusCode.PreconditionFailed, "If-None-Match");
+        Assert.False(exists.GetProperty("errors").TryGetProperty("If-Match", out _), "the create-only 412 names the header that failed: If-None-Match");
         await HttpAssert.OkAsync<PoolResponse>(await PutPoolAsync(host.Client, Support, new { phoneNumbers = new[] { N[3] } }, ifMatch: "*"));
         await HttpAssert.ProblemAsync(await PutPoolAsync(host.Client, Support, body, ifNoneMatch: "\"x\""), HttpStatusCode.BadRequest, "If-None-Match");
 
@@ -157,7 +159,7 @@ public sealed class PoolActionsTests(AzuriteFixture azurite)
         using (var stale = new HttpRequestMessage(HttpMethod.Delete, PoolUri(Sales)))
         {
             stale.Headers.TryAddWithoutValidation("If-Match", stalePool.ETag);
-            await HttpAssert.ProblemAsync(await host.Client.SendAsync(stale), HttpStatusCode.PreconditionFailed);
+            await HttpAssert.ProblemAsync(await host.Client.SendAsync(stale), HttpStatusCode.PreconditionFailed, "If-Match");
         }
 
         var deleted = await HttpAssert.OkAsync<DeletePoolResult>(await host.Client.DeleteAsync(PoolUri(Sales)));
