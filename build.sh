@@ -26,21 +26,42 @@ case "$command" in
     ;;
   run)
     ensure_dev_tools
-    azurite_pid=""
-    if port_open 10002; then
-      echo "Table storage already listening on 127.0.0.1:10002; using it."
+    # AZURITE_TABLE_PORT: where Azurite's Table service listens (default 10002, the port UseDevelopmentStorage=true names).
+    table_port=${AZURITE_TABLE_PORT:-10002}
+    azurite_pid="" host_pid=""
+    # TERM or INT stops the Host, then the Azurite this script started; `wait` below returns at once on either signal.
+    stop() {
+      trap - EXIT INT TERM
+      if [ -n "$host_pid" ]; then kill "$host_pid" 2>/dev/null || true; wait "$host_pid" 2>/dev/null || true; fi
+      if [ -n "$azurite_pid" ]; then kill "$azurite_pid" 2>/dev/null || true; wait "$azurite_pid" 2>/dev/null || true; fi
+    }
+    trap stop EXIT
+    trap 'stop; exit 130' INT
+    trap 'stop; exit 143' TERM
+    if port_open "$table_port"; then
+      echo "Table storage already listening on 127.0.0.1:$table_port; using it."
     else
       mkdir -p .azurite
       node_modules/.bin/azurite-table --inMemoryPersistence --disableTelemetry --skipApiVersionCheck \
-        --tableHost 127.0.0.1 --tablePort 10002 >.azurite/azurite.log 2>&1 &
+        --tableHost 127.0.0.1 --tablePort "$table_port" >.azurite/azurite.log 2>&1 &
       azurite_pid=$!
-      trap '[ -n "$azurite_pid" ] && kill "$azurite_pid" 2>/dev/null || true' EXIT INT TERM
-      for _ in $(seq 1 100); do port_open 10002 && break; sleep 0.1; done
-      port_open 10002 || { echo "Azurite did not start; see .azurite/azurite.log" >&2; exit 1; }
-      echo "Azurite (in-memory Table storage) on 127.0.0.1:10002."
+      for _ in $(seq 1 100); do port_open "$table_port" && break; sleep 0.1; done
+      port_open "$table_port" || { echo "Azurite did not start; see .azurite/azurite.log" >&2; exit 1; }
+      echo "Azurite (in-memory Table storage) on 127.0.0.1:$table_port."
     fi
-    export AzureWebJobsStorage="${AzureWebJobsStorage:-UseDevelopmentStorage=true}"
-    dotnet run --project src/SynthflowConnector.Host --configuration Release -- "$@"
+    if [ "$table_port" = 10002 ]; then
+      export AzureWebJobsStorage="${AzureWebJobsStorage:-UseDevelopmentStorage=true}"
+    else
+      # Azurite's fixed, publicly documented development account (not a secret), on the chosen port.
+      export AzureWebJobsStorage="${AzureWebJobsStorage:-DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:$table_port/devstoreaccount1;}"
+    fi
+    # In the background, so the traps run as soon as a signal arrives (bash defers them while a foreground command runs).
+    dotnet run --project src/SynthflowConnector.Host --configuration Release -- "$@" &
+    host_pid=$!
+    status=0
+    wait "$host_pid" || status=$?
+    host_pid=""
+    exit "$status"
     ;;
   bench)
     ensure_dev_tools

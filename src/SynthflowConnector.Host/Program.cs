@@ -11,6 +11,7 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]))
 }
 
 builder.Services.AddSynthflowConnector(builder.Configuration);
+var addressInUse = new AddressInUseReporter(builder.Logging);
 
 // The Functions app reconciles on its timer trigger; the Host runs the same schedule as a hosted service.
 builder.Services.AddReconcileScheduler();
@@ -21,7 +22,7 @@ var app = builder.Build();
 // Resolve the key now: a missing Connector__ApiKey in live mode stops the Host at start, not at the first request.
 app.Services.GetRequiredService<ConnectorApiKey>();
 app.MapConnectorEndpoints();
-app.Run();
+return addressInUse.Run(app, Console.Error);
 
 /// <summary>Entry point; public so tests can host it with WebApplicationFactory.</summary>
 public partial class Program;
