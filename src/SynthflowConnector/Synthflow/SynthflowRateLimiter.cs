@@ -10,7 +10,7 @@ namespace SynthflowConnector.Synthflow;
 /// </summary>
 public sealed class SynthflowRateLimiter : IAsyncDisposable, IDisposable
 {
-    private readonly TokenBucketRateLimiter _limiter;
+    private readonly RateLimiter _limiter;
 
     public SynthflowRateLimiter(IOptions<SynthflowOptions> options)
     {
@@ -26,6 +26,13 @@ public sealed class SynthflowRateLimiter : IAsyncDisposable, IDisposable
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
             AutoReplenishment = true,
         });
+    }
+
+    /// <summary>Any limiter, for tests that need one whose queue they control (the bucket refills on real time).</summary>
+    internal SynthflowRateLimiter(RateLimiter limiter, int maxRequestsPerSecond)
+    {
+        _limiter = limiter;
+        MaxRequestsPerSecond = maxRequestsPerSecond;
     }
 
     public int MaxRequestsPerSecond { get; }
