@@ -57,10 +57,6 @@ internal static class HostProbe
             Console.WriteLine($"  ConnectorApiKey.IsValid, {threads,2} threads: {clock.Elapsed.TotalMicroseconds / (threads * PerThread) * Math.Min(threads, Environment.ProcessorCount):0.00} µs CPU-equivalent per call");
         }
 
-        var resilience = host.Services.GetRequiredService<SynthflowResilience>();
-        using var dummy = new HttpResponseMessage();
-        await Measure("Polly retry + timeout, no I/O", 100_000, async () =>
-            await resilience.Retry.ExecuteAsync(async ct => await resilience.Timeout.ExecuteAsync(_ => ValueTask.FromResult(dummy), ct), CancellationToken.None));
         var bytes = await raw.GetByteArrayAsync("assistants/probe-agent");
         await Measure("JSON: deserialize assistant envelope", 100_000, () =>
         {

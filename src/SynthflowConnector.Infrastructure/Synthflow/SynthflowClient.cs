@@ -1,31 +1,42 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
+using System.Net;
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly.Timeout;
+using Refit;
 
 namespace SynthflowConnector.Synthflow;
 
-/// <summary>The typed <see cref="HttpClient"/> client of Synthflow's Platform API v2.</summary>
-public sealed partial class SynthflowClient(
-    HttpClient httpClient,
-    ISynthflowEndpointProvider endpointProvider,
-    SynthflowRateLimiter rateLimiter,
-    SynthflowResilience resilience,
-    IOptions<SynthflowOptions> options,
-    ILogger<SynthflowClient> logger) : ISynthflowClient
+/// <summary>
+/// The client of Synthflow's Platform API v2 over the Refit interface <see cref="ISynthflowApi"/>. Transport, retries,
+/// timeouts and rate limiting are the HTTP client's registration (<see cref="SynthflowHttpPolicy"/>); this class
+/// unwraps envelopes, pages lazily and maps every failure to a <see cref="SynthflowException"/>.
+/// </summary>
+public sealed partial class SynthflowClient : ISynthflowClient
 {
     internal const int PageSize = 100;
 
+    private readonly ISynthflowApi _api;
+    private readonly ISynthflowEndpointProvider _endpointProvider;
+    private readonly IOptions<SynthflowOptions> _options;
+    private readonly ILogger<SynthflowClient> _logger;
+
+    // Internal: the Refit interface is internal; AddSynthflowClient builds the client.
+    internal SynthflowClient(ISynthflowApi api, ISynthflowEndpointProvider endpointProvider, IOptions<SynthflowOptions> options, ILogger<SynthflowClient> logger)
+    {
+        _api = api;
+        _endpointProvider = endpointProvider;
+        _options = options;
+        _logger = logger;
+    }
+
     public async Task<SynthflowAgent> GetAgentAsync(string modelId, CancellationToken cancellationToken = default)
     {
-        var path = $"assistants/{Segment(modelId, nameof(modelId))}";
-        var envelope = await SendAsync(Operations.GetAgent, HttpMethod.Get, path, content: null, SynthflowJson.Context.AssistantsEnvelope, cancellationToken).ConfigureAwait(false);
+        var id = Segment(modelId, nameof(modelId));
+        var envelope = await SendAsync(Operations.GetAgent, ct => _api.GetAssistantAsync(id, ct), cancellationToken).ConfigureAwait(false);
         return envelope.Response?.Assistants is [var agent, ..]
             ? agent
             : throw Malformed(Operations.GetAgent, "response.assistants is empty");
@@ -34,8 +45,7 @@ public sealed partial class SynthflowClient(
     public IAsyncEnumerable<SynthflowAgent> ListAgentsAsync(CancellationToken cancellationToken = default) =>
         PagesAsync(
             Operations.ListAgents,
-            (limit, offset) => $"assistants/?limit={limit}&offset={offset}",
-            SynthflowJson.Context.AssistantsEnvelope,
+            (limit, offset, ct) => _api.ListAssistantsAsync(limit, offset, ct),
             envelope => (envelope.Response?.Assistants, envelope.Response?.Pagination),
             cancellationToken);
 
@@ -47,36 +57,36 @@ public sealed partial class SynthflowClient(
             throw new ArgumentException("At least one number or slug is required.", nameof(numbers));
         }
 
-        var path = $"assistants/{Segment(modelId, nameof(modelId))}/phone_numbers";
-        HttpContent content = numbers switch
+        var id = Segment(modelId, nameof(modelId));
+        Func<CancellationToken, Task<IApiResponse<StatusEnvelope>>> send = numbers switch
         {
-            AttachByNumbers byNumbers => JsonContent.Create(new AttachByNumbersBody(byNumbers.PhoneNumbers), SynthflowJson.Context.AttachByNumbersBody),
-            AttachBySlugs bySlugs => JsonContent.Create(new AttachBySlugsBody(bySlugs.PhoneNumberSlugs), SynthflowJson.Context.AttachBySlugsBody),
+            AttachByNumbers byNumbers => ct => _api.AttachByNumbersAsync(id, new AttachByNumbersBody(byNumbers.PhoneNumbers), ct),
+            AttachBySlugs bySlugs => ct => _api.AttachBySlugsAsync(id, new AttachBySlugsBody(bySlugs.PhoneNumberSlugs), ct),
             _ => throw new UnreachableException(),
         };
-        await SendAsync(Operations.AttachPhoneNumbers, HttpMethod.Put, path, content, SynthflowJson.Context.StatusEnvelope, cancellationToken).ConfigureAwait(false);
+        await SendAsync(Operations.AttachPhoneNumbers, send, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task DetachPhoneNumberAsync(string modelId, string slug, CancellationToken cancellationToken = default)
     {
-        var path = $"assistants/{Segment(modelId, nameof(modelId))}/phone_numbers/{Segment(slug, nameof(slug))}";
-        await SendAsync(Operations.DetachPhoneNumber, HttpMethod.Delete, path, content: null, SynthflowJson.Context.StatusEnvelope, cancellationToken).ConfigureAwait(false);
+        var id = Segment(modelId, nameof(modelId));
+        var segment = Segment(slug, nameof(slug));
+        await SendAsync(Operations.DetachPhoneNumber, ct => _api.DetachPhoneNumberAsync(id, segment, ct), cancellationToken).ConfigureAwait(false);
     }
 
     public async IAsyncEnumerable<WorkspacePhoneNumber> ListPhoneNumbersAsync(bool? isAvailable = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var endpoint = await endpointProvider.GetEndpointAsync(cancellationToken).ConfigureAwait(false);
-        var workspace = string.IsNullOrWhiteSpace(options.Value.Workspace) ? endpoint.Workspace : options.Value.Workspace;
+        var endpoint = await _endpointProvider.GetEndpointAsync(cancellationToken).ConfigureAwait(false);
+        var workspace = string.IsNullOrWhiteSpace(_options.Value.Workspace) ? endpoint.Workspace : _options.Value.Workspace;
         if (string.IsNullOrWhiteSpace(workspace))
         {
             throw new SynthflowConfigurationException("Synthflow__Workspace is not set: listing the workspace's numbers needs the workspace id.");
         }
 
-        var filter = isAvailable is { } available ? $"&is_available={(available ? "true" : "false")}" : string.Empty;
+        var filter = isAvailable is { } available ? (available ? "true" : "false") : null;
         var pages = PagesAsync(
             Operations.ListPhoneNumbers,
-            (limit, offset) => $"numbers?workspace={Uri.EscapeDataString(workspace)}&limit={limit}&offset={offset}{filter}",
-            SynthflowJson.Context.NumbersEnvelope,
+            (limit, offset, ct) => _api.ListNumbersAsync(workspace, limit, offset, filter, ct),
             envelope => (envelope.Response?.PhoneNumbers, envelope.Response?.Pagination),
             cancellationToken);
         await foreach (var number in pages.ConfigureAwait(false))
@@ -88,8 +98,7 @@ public sealed partial class SynthflowClient(
     public async Task<CallPlaced> PlaceCallAsync(PlaceCallRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var content = JsonContent.Create(request, SynthflowJson.Context.PlaceCallRequest);
-        var envelope = await SendAsync(Operations.PlaceCall, HttpMethod.Post, "calls", content, SynthflowJson.Context.CallCreatedEnvelope, cancellationToken).ConfigureAwait(false);
+        var envelope = await SendAsync(Operations.PlaceCall, ct => _api.PlaceCallAsync(request, ct), cancellationToken, idempotent: false).ConfigureAwait(false);
         var callId = envelope.Response?.CallId;
         return string.IsNullOrEmpty(callId)
             ? throw Malformed(Operations.PlaceCall, "response.call_id is missing")
@@ -98,8 +107,8 @@ public sealed partial class SynthflowClient(
 
     public async Task<SynthflowCall> GetCallAsync(string callId, CancellationToken cancellationToken = default)
     {
-        var path = $"calls/{Segment(callId, nameof(callId))}";
-        var envelope = await SendAsync(Operations.GetCall, HttpMethod.Get, path, content: null, SynthflowJson.Context.CallsEnvelope, cancellationToken).ConfigureAwait(false);
+        var id = Segment(callId, nameof(callId));
+        var envelope = await SendAsync(Operations.GetCall, ct => _api.GetCallAsync(id, ct), cancellationToken).ConfigureAwait(false);
         return envelope.Response?.Calls is [var call, ..]
             ? call
             : throw Malformed(Operations.GetCall, "response.calls is empty");
@@ -108,28 +117,15 @@ public sealed partial class SynthflowClient(
     public IAsyncEnumerable<SynthflowCall> ListCallsAsync(CallSearch search, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(search);
-        var query = new System.Text.StringBuilder("calls?model_id=").Append(Uri.EscapeDataString(Segment(search.ModelId, nameof(search.ModelId))));
-        if (search.LeadPhoneNumber is { } lead)
-        {
-            // Synthflow asks for the leading '+' URL-encoded (%2B): EscapeDataString does exactly that.
-            query.Append("&lead_phone_number=").Append(Uri.EscapeDataString(lead));
-        }
+        var modelId = Segment(search.ModelId, nameof(search.ModelId));
 
-        if (search.From is { } from)
-        {
-            query.Append("&from_date=").Append(from.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
-        }
-
-        if (search.To is { } to)
-        {
-            query.Append("&to_date=").Append(to.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
-        }
-
-        var prefix = query.ToString();
+        // Refit escapes query values with EscapeDataString: the lead's '+' goes out as %2B, as Synthflow asks.
+        var lead = search.LeadPhoneNumber;
+        var from = search.From?.ToUnixTimeMilliseconds();
+        var to = search.To?.ToUnixTimeMilliseconds();
         return PagesAsync(
             Operations.ListCalls,
-            (limit, offset) => $"{prefix}&limit={limit}&offset={offset}",
-            SynthflowJson.Context.CallsEnvelope,
+            (limit, offset, ct) => _api.ListCallsAsync(modelId, lead, from, to, limit, offset, ct),
             envelope => (envelope.Response?.Calls, envelope.Response?.Pagination),
             cancellationToken);
     }
@@ -140,15 +136,15 @@ public sealed partial class SynthflowClient(
     /// </summary>
     private async IAsyncEnumerable<TItem> PagesAsync<TEnvelope, TItem>(
         string operation,
-        Func<int, int, string> pathFor,
-        JsonTypeInfo<TEnvelope> typeInfo,
+        Func<int, int, CancellationToken, Task<IApiResponse<TEnvelope>>> page,
         Func<TEnvelope, (IReadOnlyList<TItem>? Items, Pagination? Pagination)> read,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var offset = 0;
         while (true)
         {
-            var envelope = await SendAsync(operation, HttpMethod.Get, pathFor(PageSize, offset), content: null, typeInfo, cancellationToken).ConfigureAwait(false);
+            var at = offset;
+            var envelope = await SendAsync(operation, ct => page(PageSize, at, ct), cancellationToken).ConfigureAwait(false);
             var (items, pagination) = read(envelope);
             if (items is null || items.Count == 0)
             {
@@ -161,8 +157,8 @@ public sealed partial class SynthflowClient(
             }
 
             offset += items.Count;
-            var done = pagination is { TotalRecords: > 0 } page
-                ? offset >= page.TotalRecords
+            var done = pagination is { TotalRecords: > 0 } total
+                ? offset >= total.TotalRecords
                 : items.Count < PageSize;
             if (done)
             {
@@ -171,93 +167,74 @@ public sealed partial class SynthflowClient(
         }
     }
 
+    /// <summary>One request through the HTTP client's pipeline, its answer unwrapped or mapped to an exception.</summary>
+    /// <param name="idempotent">False for <c>POST /calls</c>: no retries, and a lost answer means the outcome is unknown.</param>
     private async Task<TEnvelope> SendAsync<TEnvelope>(
         string operation,
-        HttpMethod method,
-        string relativePath,
-        HttpContent? content,
-        JsonTypeInfo<TEnvelope> typeInfo,
-        CancellationToken cancellationToken)
+        Func<CancellationToken, Task<IApiResponse<TEnvelope>>> send,
+        CancellationToken cancellationToken,
+        bool idempotent = true)
     {
-        var endpoint = await endpointProvider.GetEndpointAsync(cancellationToken).ConfigureAwait(false);
-        var uri = new Uri(endpoint.BaseAddress, relativePath);
-        var body = content is null ? null : await content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        var mediaType = content?.Headers.ContentType;
-        var attempts = 0;
-
-        // Only idempotent requests get the retry pipeline; POST /calls gets one attempt, always.
-        var idempotent = method != HttpMethod.Post;
         var started = Stopwatch.GetTimestamp();
-        HttpResponseMessage response;
+        IApiResponse<TEnvelope> response;
         try
         {
-            response = idempotent
-                ? await resilience.Retry.ExecuteAsync(ct => AttemptAsync(ct), cancellationToken).ConfigureAwait(false)
-                : await AttemptAsync(cancellationToken).ConfigureAwait(false);
+            response = await send(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is HttpRequestException or IOException or TimeoutRejectedException)
         {
-            var timeout = exception is TimeoutRejectedException;
-            LogNoAnswer(logger, operation, attempts, timeout ? "timeout" : "connection failure");
-            var outcome = idempotent ? string.Empty : " The outcome is unknown: the request may have been carried out.";
-            throw new SynthflowTransportException(
-                (timeout
-                    ? $"Synthflow did not answer {operation} within {options.Value.Timeout.TotalSeconds:0.#} s after {attempts} attempt(s)."
-                    : $"The connection to Synthflow failed during {operation} after {attempts} attempt(s).") + outcome,
-                exception)
-            {
-                Operation = operation,
-                IsTimeout = timeout,
-            };
+            throw NoAnswer(operation, exception, idempotent);
         }
 
         using (response)
         {
-            var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            var status = response.StatusCode ?? throw new UnreachableException("Refit rethrows transport failures (see TransportExceptionFactory).");
             var elapsed = Stopwatch.GetElapsedTime(started);
-            LogAnswered(logger, operation, (int)response.StatusCode, attempts, elapsed.TotalMilliseconds);
-            if (!response.IsSuccessStatusCode)
+            LogAnswered(_logger, operation, (int)status, elapsed.TotalMilliseconds);
+
+            if ((int)status is < 200 or > 299)
             {
-                throw SynthflowApiException.FromResponse(operation, response.StatusCode, bytes, response.Headers.RetryAfter?.Delta);
+                var body = (response.Error as ApiException)?.Content;
+                throw SynthflowApiException.FromResponse(
+                    operation,
+                    status,
+                    body is null ? [] : Encoding.UTF8.GetBytes(body),
+                    response.Headers?.RetryAfter?.Delta);
             }
 
-            try
+            if (response.Error is { } error)
             {
-                return JsonSerializer.Deserialize(bytes, typeInfo) ?? throw Malformed(operation, "empty body");
+                throw Malformed(operation, error.InnerException is JsonException json ? $"unreadable JSON at {json.Path}" : "unreadable body");
             }
-            catch (JsonException exception)
-            {
-                throw Malformed(operation, $"unreadable JSON at {exception.Path}");
-            }
-        }
 
-        async ValueTask<HttpResponseMessage> AttemptAsync(CancellationToken token)
-        {
-            // The wait for a rate-limit slot is outside the attempt's timeout: queueing is not slowness upstream.
-            using var lease = await rateLimiter.AcquireAsync(token).ConfigureAwait(false);
-            Interlocked.Increment(ref attempts);
-            return await resilience.Timeout.ExecuteAsync(
-                async attemptToken =>
-                {
-                    using var request = new HttpRequestMessage(method, uri);
-                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", endpoint.ApiKey);
-                    request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-                    if (body is not null)
-                    {
-                        request.Content = new ByteArrayContent(body);
-                        request.Content.Headers.ContentType = mediaType;
-                    }
-
-                    var answer = await httpClient.SendAsync(request, HttpCompletionOption.ResponseContentRead, attemptToken).ConfigureAwait(false);
-                    return answer;
-                },
-                token).ConfigureAwait(false);
+            return response.Content ?? throw Malformed(operation, "empty body");
         }
     }
 
     /// <summary>
-    /// Escapes one path segment and refuses the ones that would change the path (<c>.</c>, <c>..</c>, empty,
-    /// control characters): an id must never address another resource.
+    /// No answer: the transport failures the pipeline gave up on. They are all retried, so for an idempotent request
+    /// every attempt the policy allows was used; <c>POST /calls</c> gets one.
+    /// </summary>
+    private SynthflowTransportException NoAnswer(string operation, Exception exception, bool idempotent)
+    {
+        var timeout = exception is TimeoutRejectedException;
+        var attempts = idempotent ? _options.Value.MaxRetries + 1 : 1;
+        LogNoAnswer(_logger, operation, attempts, timeout ? "timeout" : "connection failure");
+        var outcome = idempotent ? string.Empty : " The outcome is unknown: the request may have been carried out.";
+        return new SynthflowTransportException(
+            (timeout
+                ? $"Synthflow did not answer {operation} within {_options.Value.Timeout.TotalSeconds:0.#} s after {attempts} attempt(s)."
+                : $"The connection to Synthflow failed during {operation} after {attempts} attempt(s).") + outcome,
+            exception)
+        {
+            Operation = operation,
+            IsTimeout = timeout,
+        };
+    }
+
+    /// <summary>
+    /// Refuses ids that would change the path (<c>.</c>, <c>..</c>, empty, control characters): an id must never
+    /// address another resource. Refit escapes what passes into one path segment (or query value).
     /// </summary>
     internal static string Segment(string value, string name)
     {
@@ -266,14 +243,14 @@ public sealed partial class SynthflowClient(
             throw new ArgumentException($"'{name}' is not a valid identifier.", name);
         }
 
-        return Uri.EscapeDataString(value);
+        return value;
     }
 
     private static SynthflowApiException Malformed(string operation, string what) =>
-        SynthflowApiException.FromResponse(operation, System.Net.HttpStatusCode.BadGateway, System.Text.Encoding.UTF8.GetBytes($"{{\"detail\":\"Synthflow's answer could not be read: {what}.\"}}"), retryAfter: null);
+        SynthflowApiException.FromResponse(operation, HttpStatusCode.BadGateway, Encoding.UTF8.GetBytes($"{{\"detail\":\"Synthflow's answer could not be read: {what}.\"}}"), retryAfter: null);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Synthflow {Operation} answered {StatusCode} after {Attempts} attempt(s) in {ElapsedMs:F1} ms")]
-    private static partial void LogAnswered(ILogger logger, string operation, int statusCode, int attempts, double elapsedMs);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Synthflow {Operation} answered {StatusCode} in {ElapsedMs:F1} ms")]
+    private static partial void LogAnswered(ILogger logger, string operation, int statusCode, double elapsedMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Synthflow {Operation} got no answer after {Attempts} attempt(s): {Reason}")]
     private static partial void LogNoAnswer(ILogger logger, string operation, int attempts, string reason);

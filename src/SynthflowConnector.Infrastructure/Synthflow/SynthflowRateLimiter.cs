@@ -5,11 +5,12 @@ namespace SynthflowConnector.Synthflow;
 
 /// <summary>
 /// One token bucket for all Synthflow traffic of the process (the typed client is transient; this is a singleton).
+/// Every attempt, retries included, takes a token.
 /// Tokens are refilled in small steps so traffic is paced evenly rather than in once-a-second bursts.
 /// </summary>
 public sealed class SynthflowRateLimiter : IAsyncDisposable, IDisposable
 {
-    private readonly TokenBucketRateLimiter _limiter;
+    private readonly RateLimiter _limiter;
 
     public SynthflowRateLimiter(IOptions<SynthflowOptions> options)
     {
@@ -27,20 +28,17 @@ public sealed class SynthflowRateLimiter : IAsyncDisposable, IDisposable
         });
     }
 
+    /// <summary>Any limiter, for tests that need one whose queue they control (the bucket refills on real time).</summary>
+    internal SynthflowRateLimiter(RateLimiter limiter, int maxRequestsPerSecond)
+    {
+        _limiter = limiter;
+        MaxRequestsPerSecond = maxRequestsPerSecond;
+    }
+
     public int MaxRequestsPerSecond { get; }
 
-    /// <summary>Waits for a slot; the wait counts against the caller's cancellation, not the attempt's timeout.</summary>
-    public async ValueTask<RateLimitLease> AcquireAsync(CancellationToken cancellationToken)
-    {
-        var lease = await _limiter.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
-        if (!lease.IsAcquired)
-        {
-            lease.Dispose();
-            throw new InvalidOperationException("The Synthflow rate limiter refused a request.");
-        }
-
-        return lease;
-    }
+    /// <summary>The bucket, for the client's resilience pipeline (Polly's rate-limiter strategy waits in its queue).</summary>
+    internal RateLimiter Limiter => _limiter;
 
     public void Dispose() => _limiter.Dispose();
 
