@@ -31,7 +31,7 @@ internal sealed class AddressInUseReporter
         catch (IOException exception) when (exception.InnerException is AddressInUseException)
         {
             // Kestrel's message names the address: "Failed to bind to address http://…: address already in use."
-            error.WriteLine($"{exception.Message} Choose another address with --urls (e.g. ./build.sh run --urls http://localhost:7072) or ASPNETCORE_URLS.");
+            error.WriteLine($"{exception.Message} Choose another address with --urls (e.g. ./build.sh run --urls http://localhost:7080) or ASPNETCORE_URLS.");
             return ExitCode;
         }
     }
