@@ -39,9 +39,13 @@ public static class CoreServiceCollectionExtensions
 /// <summary>The one place that decides sandbox or live mode: live exactly when <c>Synthflow__ApiKey</c> is set.</summary>
 public static class ConnectorMode
 {
+    /// <summary>At registration time, before options exist.</summary>
     public static bool IsSandbox(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        return string.IsNullOrWhiteSpace(configuration[$"{SynthflowOptions.SectionName}:{nameof(SynthflowOptions.ApiKey)}"]);
+        return IsSandboxKey(configuration[$"{SynthflowOptions.SectionName}:{nameof(SynthflowOptions.ApiKey)}"]);
     }
+
+    /// <summary>The rule itself, also behind <see cref="SynthflowOptions.IsSandbox"/>.</summary>
+    public static bool IsSandboxKey(string? apiKey) => string.IsNullOrWhiteSpace(apiKey);
 }

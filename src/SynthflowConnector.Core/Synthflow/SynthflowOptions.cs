@@ -31,7 +31,7 @@ public sealed class SynthflowOptions
     /// <summary>Longest wait between two retries, also the cap on an upstream <c>Retry-After</c>.</summary>
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(20);
 
-    public bool IsSandbox => string.IsNullOrWhiteSpace(ApiKey);
+    public bool IsSandbox => ConnectorMode.IsSandboxKey(ApiKey);
 }
 
 public static class SynthflowRegions
