@@ -48,7 +48,12 @@ build_infra() {
 publish_functions() {
   local out=${1:-artifacts/publish/functions} zip=${2:-artifacts/functions.zip}
   shift $(($# < 2 ? $# : 2))
-  rm -rf "$out" "$zip" && mkdir -p "$(dirname "$zip")"
+  # Replaces only a previous publish output, never another folder given by mistake.
+  if [ -e "$out" ] && [ -n "$(ls -A "$out")" ] && [ ! -f "$out/functions.metadata" ]; then
+    echo "publish: $out exists and is not a publish output; choose another folder" >&2
+    return 2
+  fi
+  rm -rf "$out" && rm -f "$zip" && mkdir -p "$(dirname "$zip")"
   dotnet publish functions/SynthflowConnector.Functions.csproj --configuration Release --output "$out" "$@"
   zip=$(cd "$(dirname "$zip")" && pwd)/$(basename "$zip")
   python3 -c '
@@ -70,7 +75,7 @@ connector_copy() {
     echo "usage: ./build.sh connector-copy <host name, e.g. func-synthflow-abc.azurewebsites.net> [out dir]" >&2
     return 2
   fi
-  rm -rf "$out" && mkdir -p "$out"
+  mkdir -p "$out"
   cp connector-definition/apiProperties.json connector-definition/settings.json connector-definition/icon.png \
     connector-definition/README.md "$out/"
   node -e '

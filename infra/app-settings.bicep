@@ -38,10 +38,12 @@ var secretSettings = {
   Synthflow__WebhookSecret: empty(webhookSecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${webhookSecretUri})'
 }
 
-// Flex Consumption takes the runtime from functionAppConfig and refuses these settings; other plans need them.
+// Flex Consumption takes the runtime and the package from functionAppConfig and refuses these settings; other plans
+// need them (the zip deploy runs from the package, so re-deploying these settings keeps it mounted).
 var dedicatedPlanSettings = {
   FUNCTIONS_EXTENSION_VERSION: '~4'
   FUNCTIONS_WORKER_RUNTIME: 'dotnet-isolated'
+  WEBSITE_RUN_FROM_PACKAGE: '1'
 }
 
 resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {

@@ -3,10 +3,10 @@ namespace SynthflowConnector.Tests.ConnectorDefinition;
 /// <summary>The connector files validate against the schemas Microsoft publishes for connector submissions.</summary>
 public sealed class ConnectorSchemaTests
 {
-    public static TheoryData<string> Schemas => [ConnectorSchemas.ApiDefinition, ConnectorSchemas.ApiProperties, ConnectorSchemas.Settings];
-
     [Theory]
-    [MemberData(nameof(Schemas))]
+    [InlineData(ConnectorSchemas.ApiDefinition)]
+    [InlineData(ConnectorSchemas.ApiProperties)]
+    [InlineData(ConnectorSchemas.Settings)]
     public async Task Each_connector_file_validates_against_its_PowerPlatformConnectors_schema(string schemaFile)
     {
         var file = ConnectorSchemas.FileOf[schemaFile];

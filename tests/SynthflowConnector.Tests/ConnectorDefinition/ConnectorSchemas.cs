@@ -1,7 +1,6 @@
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using NJsonSchema;
-using NJsonSchema.Generation;
 using NJsonSchema.References;
 
 namespace SynthflowConnector.Tests.ConnectorDefinition;
@@ -33,7 +32,8 @@ public static class ConnectorSchemas
     {
         var schema = await LoadAsync(schemaFile);
         // Strings stay strings (no date parsing), as the schema sees them.
-        using var reader = new JsonTextReader(new StringReader(json)) { DateParseHandling = DateParseHandling.None };
+        using var text = new StringReader(json);
+        using var reader = new JsonTextReader(text) { DateParseHandling = DateParseHandling.None };
         var document = await JToken.ReadFromAsync(reader);
         return schema.Validate(document).Select(error => error.ToString()).ToList();
     }

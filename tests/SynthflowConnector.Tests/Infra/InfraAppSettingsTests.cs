@@ -58,6 +58,8 @@ public sealed class InfraAppSettingsTests(InfraDeployments infra)
         var dedicated = infra.Dedicated.AppSettings;
         Assert.Equal("dotnet-isolated", dedicated["FUNCTIONS_WORKER_RUNTIME"]);
         Assert.Equal("~4", dedicated["FUNCTIONS_EXTENSION_VERSION"]);
+        Assert.Equal("1", dedicated["WEBSITE_RUN_FROM_PACKAGE"]);
+        Assert.DoesNotContain("WEBSITE_RUN_FROM_PACKAGE", infra.Sandbox.AppSettings.Keys);
         Assert.Equal("DOTNET-ISOLATED|10.0", (string?)infra.Dedicated.Site["properties"]!["siteConfig"]!["linuxFxVersion"]);
         Assert.Null(infra.Dedicated.Site["properties"]!["functionAppConfig"]);
     }
@@ -115,7 +117,7 @@ public sealed class InfraAppSettingsTests(InfraDeployments infra)
 
             var vault = snapshot.NameOf("Microsoft.KeyVault/vaults");
             var secrets = snapshot.OfType("Microsoft.KeyVault/vaults/secrets").Select(secret => (string)secret["name"]!).Order(StringComparer.Ordinal);
-            Assert.Equal([$"{vault}/Synthflow--ApiKey", $"{vault}/Synthflow--WebhookSecret"], secrets);
+            Assert.Equal(new[] { $"{vault}/Synthflow--ApiKey", $"{vault}/Synthflow--WebhookSecret" }, secrets);
             Assert.DoesNotContain(InfraDeployments.ApiKey, snapshot.Outputs.ToJsonString(DeploymentSnapshot.Verbatim), StringComparison.Ordinal);
         }
     }

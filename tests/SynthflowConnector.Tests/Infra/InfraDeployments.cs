@@ -19,7 +19,7 @@ public sealed class InfraDeployments : IAsyncLifetime
     public static string InfraFolder { get; } = Path.Combine(RepositoryRoot.Path, "infra");
 
     /// <summary>The compiled ARM template (what <c>./build.sh infra</c> writes to artifacts/infra/main.json).</summary>
-    public JsonObject Template { get; private set; } = [];
+    public JsonObject Template { get; private set; } = new();
 
     public DeploymentSnapshot Sandbox { get; private set; } = null!;
 
@@ -60,7 +60,7 @@ public sealed class InfraDeployments : IAsyncLifetime
             "--subscription-id", "00000000-0000-0000-0000-0000000000a1", "--resource-group", resourceGroup, "--location", "westeurope");
         Assert.True(snapshot.ExitCode == 0, snapshot.Describe());
         var json = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(_folder, $"{name}.snapshot.json")))!.AsObject();
-        Assert.True(json["diagnostics"] is not JsonArray { Count: > 0 }, $"{name}: {json["diagnostics"]!.ToJsonString()}");
+        Assert.True(json["diagnostics"] is not JsonArray { Count: > 0 }, $"{name}: {json["diagnostics"]?.ToJsonString()}");
         return new DeploymentSnapshot(json);
     }
 }
