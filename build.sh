@@ -36,7 +36,7 @@ build_infra() {
   bicep=$(bicep_cli)
   mkdir -p artifacts/infra
   # Lint and build print nothing when clean: any output (a warning included) fails the build.
-  output=$("$bicep" lint infra/main.bicep 2>&1 && "$bicep" lint infra/app-settings.bicep 2>&1 \
+  output=$("$bicep" lint --pattern 'infra/*.bicep' 2>&1 \
     && "$bicep" build infra/main.bicep --outfile artifacts/infra/main.json 2>&1 \
     && "$bicep" build-params infra/main.bicepparam --outfile artifacts/infra/main.parameters.json 2>&1) \
     || { echo "$output" >&2; echo "infra: Bicep errors" >&2; return 1; }

@@ -95,20 +95,6 @@ var webhookSecretName = 'Synthflow--WebhookSecret'
 // Versionless secret URIs (the app always reads the latest version), known before the vault exists.
 var keyVaultUri = 'https://${names.keyVault}${environment().suffixes.keyvaultDns}/'
 
-// Built-in role definitions (ids are the same in every cloud).
-var roles = {
-  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
-  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
-  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
-  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
-  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
-}
-var storageRoles = [
-  roles.storageBlobDataOwner
-  roles.storageQueueDataContributor
-  roles.storageTableDataContributor
-]
-
 resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' = {
   name: names.storage
   location: location
@@ -271,36 +257,14 @@ resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@
   }
 }
 
-resource storageRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for role in storageRoles: {
-    name: guid(storage.id, functionApp.id, role)
-    scope: storage
-    properties: {
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
-      principalId: functionApp.identity.principalId
-      principalType: 'ServicePrincipal'
-    }
-  }
-]
-
-resource secretsUserAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(keyVault.id, functionApp.id, roles.keyVaultSecretsUser)
-  scope: keyVault
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+module access 'access.bicep' = {
+  name: 'access'
+  params: {
+    functionAppName: functionApp.name
     principalId: functionApp.identity.principalId
-    principalType: 'ServicePrincipal'
-  }
-}
-
-// The host sends telemetry with the app's identity (local auth is off on the component).
-resource metricsPublisherAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(insights.id, functionApp.id, roles.monitoringMetricsPublisher)
-  scope: insights
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
-    principalId: functionApp.identity.principalId
-    principalType: 'ServicePrincipal'
+    storageAccountName: storage.name
+    keyVaultName: keyVault.name
+    insightsName: insights.name
   }
 }
 
@@ -337,9 +301,7 @@ module settings 'app-settings.bicep' = {
   dependsOn: [
     apiKeySecret
     webhookSecret
-    storageRoleAssignments
-    secretsUserAssignment
-    metricsPublisherAssignment
+    access
   ]
 }
 
