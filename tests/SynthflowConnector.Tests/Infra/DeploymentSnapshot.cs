@@ -20,21 +20,21 @@ public sealed class DeploymentSnapshot(JsonObject snapshot)
     public IEnumerable<JsonObject> OfType(string type) =>
         Resources.Where(resource => string.Equals((string?)resource["type"], type, StringComparison.OrdinalIgnoreCase));
 
-    public JsonObject Single(string type)
+    public JsonObject Only(string type)
     {
         var matches = OfType(type).ToList();
         Assert.True(matches.Count == 1, $"expected one {type}, found {matches.Count}");
         return matches[0];
     }
 
-    public JsonObject Site => Single("Microsoft.Web/sites");
+    public JsonObject Site => Only("Microsoft.Web/sites");
 
     /// <summary>The Function App's application settings, name to value (the sites/config 'appsettings' resource).</summary>
     public IReadOnlyDictionary<string, string> AppSettings =>
-        Single("Microsoft.Web/sites/config")["properties"]!.AsObject()
+        Only("Microsoft.Web/sites/config")["properties"]!.AsObject()
             .ToDictionary(setting => setting.Key, setting => setting.Value!.GetValue<string>(), StringComparer.Ordinal);
 
-    public string NameOf(string type) => (string)Single(type)["name"]!;
+    public string NameOf(string type) => (string)Only(type)["name"]!;
 
     /// <summary>Every role assignment as (role definition GUID, the id of the resource it is scoped to, principal id expression).</summary>
     public IReadOnlyList<(string Role, string Scope, string Principal, string PrincipalType)> RoleAssignments =>

@@ -132,9 +132,10 @@ public sealed class InfraAppSettingsTests(InfraDeployments infra)
             Assert.Equal("", (string?)parameters[name]!["defaultValue"]);
         }
 
-        // The module that writes the app settings receives secret URIs only: it tests the secrets for emptiness, no more.
-        var module = infra.Template["resources"]!.AsArray().Single(resource => (string?)resource!["type"] == "Microsoft.Resources/deployments")!;
-        var moduleParameters = module["properties"]!["parameters"]!.ToJsonString(DeploymentSnapshot.Verbatim);
+        // The modules (app settings, role assignments) receive secret URIs only: the template tests the secrets for emptiness, no more.
+        var modules = infra.Template["resources"]!.AsArray().Where(resource => (string?)resource!["type"] == "Microsoft.Resources/deployments").ToList();
+        Assert.NotEmpty(modules);
+        var moduleParameters = string.Concat(modules.Select(module => module!["properties"]!["parameters"]!.ToJsonString(DeploymentSnapshot.Verbatim)));
         foreach (var name in new[] { "synthflowApiKey", "synthflowWebhookSecret" })
         {
             var read = $"parameters('{name}')";

@@ -18,7 +18,7 @@ public sealed partial class InfraSecurityTests(InfraDeployments infra)
     [Fact]
     public void The_storage_account_refuses_shared_keys_plain_HTTP_and_old_TLS()
     {
-        var properties = infra.Sandbox.Single("Microsoft.Storage/storageAccounts")["properties"]!;
+        var properties = infra.Sandbox.Only("Microsoft.Storage/storageAccounts")["properties"]!;
         Assert.False((bool)properties["allowSharedKeyAccess"]!);
         Assert.True((bool)properties["supportsHttpsTrafficOnly"]!);
         Assert.Equal("TLS1_2", (string?)properties["minimumTlsVersion"]);
@@ -30,9 +30,9 @@ public sealed partial class InfraSecurityTests(InfraDeployments infra)
     {
         var site = infra.Sandbox.Site;
         Assert.Equal("SystemAssigned", (string?)site["identity"]!["type"]);
-        var storage = (string)infra.Sandbox.Single("Microsoft.Storage/storageAccounts")["id"]!;
-        var vault = (string)infra.Sandbox.Single("Microsoft.KeyVault/vaults")["id"]!;
-        var insights = (string)infra.Sandbox.Single("Microsoft.Insights/components")["id"]!;
+        var storage = (string)infra.Sandbox.Only("Microsoft.Storage/storageAccounts")["id"]!;
+        var vault = (string)infra.Sandbox.Only("Microsoft.KeyVault/vaults")["id"]!;
+        var insights = (string)infra.Sandbox.Only("Microsoft.Insights/components")["id"]!;
         var expected = new[]
         {
             (StorageBlobDataOwner, storage),
@@ -55,7 +55,7 @@ public sealed partial class InfraSecurityTests(InfraDeployments infra)
     [Fact]
     public void The_Key_Vault_authorizes_with_RBAC()
     {
-        var properties = infra.Sandbox.Single("Microsoft.KeyVault/vaults")["properties"]!;
+        var properties = infra.Sandbox.Only("Microsoft.KeyVault/vaults")["properties"]!;
         Assert.True((bool)properties["enableRbacAuthorization"]!);
         Assert.Null(properties["accessPolicies"]);
     }
@@ -81,7 +81,7 @@ public sealed partial class InfraSecurityTests(InfraDeployments infra)
     [Fact]
     public void Flex_Consumption_deploys_from_a_blob_container_with_the_apps_identity()
     {
-        var plan = infra.Sandbox.Single("Microsoft.Web/serverfarms");
+        var plan = infra.Sandbox.Only("Microsoft.Web/serverfarms");
         Assert.Equal("FC1", (string?)plan["sku"]!["name"]);
         Assert.Equal("FlexConsumption", (string?)plan["sku"]!["tier"]);
         Assert.True((bool)plan["properties"]!["reserved"]!);
@@ -97,7 +97,7 @@ public sealed partial class InfraSecurityTests(InfraDeployments infra)
     [Fact]
     public void The_Dedicated_plan_is_a_Linux_App_Service_plan_with_Always_On()
     {
-        var plan = infra.Dedicated.Single("Microsoft.Web/serverfarms");
+        var plan = infra.Dedicated.Only("Microsoft.Web/serverfarms");
         Assert.Equal("P0v3", (string?)plan["sku"]!["name"]);
         Assert.True((bool)plan["properties"]!["reserved"]!);
         Assert.True((bool)infra.Dedicated.Site["properties"]!["siteConfig"]!["alwaysOn"]!);
