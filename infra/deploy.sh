@@ -88,7 +88,7 @@ for _ in $(seq 1 30); do
   sleep 10
 done
 if [ -z "$health" ]; then
-  echo "https://$host/api/health did not answer 200 within 5 minutes; see the app's Log stream in the portal." >&2
+  echo "https://$host/api/health did not answer 200 in about 5 minutes; see the app's Log stream in the portal." >&2
   exit 1
 fi
 echo "$health"
