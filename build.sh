@@ -3,6 +3,10 @@
 #   ./build.sh run   run the Host locally (sandbox mode unless Synthflow__ApiKey is set) with Azurite, on http://localhost:7071
 #   ./build.sh test  validate the connector definition, then run every test (installs the pinned dev tools first when they are missing)
 #   ./build.sh bench run the benchmarks (all, ~7 minutes; `--quick`: the under-a-minute smoke run; see bench/RESULTS.md)
+#   ./build.sh infra build and lint infra/ (Bicep, warnings are errors) into artifacts/infra/
+#   ./build.sh deploy <resource-group> [location] [name=value ...]  deploy infra/ and the Functions app to Azure (README, "Deploying to Azure")
+#   ./build.sh publish [out dir] [zip] [dotnet publish args]  publish functions/ (Release) and zip it for zip deploy
+#   ./build.sh connector-copy <host name> [out dir]  the connector definition for one deployment, in artifacts/connector/
 # Extra arguments go to `dotnet run` / `dotnet test` (e.g. ./build.sh run --urls http://0.0.0.0:8080).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -15,6 +19,74 @@ ensure_dev_tools() {
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# The Bicep CLI is a NuGet package (tools/BicepCli.csproj, version in Directory.Packages.props): restore it when missing.
+bicep_cli() {
+  local version packages exe
+  version=$(sed -n 's/.*Include="Azure.Bicep.CommandLine.linux-x64" Version="\([^"]*\)".*/\1/p' Directory.Packages.props)
+  packages=$(dotnet nuget locals global-packages --list | sed 's/^global-packages: //')
+  exe="${packages%/}/azure.bicep.commandline.linux-x64/$version/tools/bicep"
+  if [ ! -x "$exe" ]; then dotnet restore tools/BicepCli.csproj >&2; fi
+  [ -x "$exe" ] || { echo "Bicep CLI not found at $exe after restore" >&2; return 1; }
+  echo "$exe"
+}
+
+build_infra() {
+  local bicep output
+  bicep=$(bicep_cli)
+  mkdir -p artifacts/infra
+  # Lint and build print nothing when clean: any output (a warning included) fails the build.
+  output=$("$bicep" lint --pattern 'infra/*.bicep' 2>&1 \
+    && "$bicep" build infra/main.bicep --outfile artifacts/infra/main.json 2>&1 \
+    && "$bicep" build-params infra/main.bicepparam --outfile artifacts/infra/main.parameters.json 2>&1) \
+    || { echo "$output" >&2; echo "infra: Bicep errors" >&2; return 1; }
+  if [ -n "$output" ]; then echo "$output" >&2; echo "infra: Bicep warnings are errors" >&2; return 1; fi
+  echo "infra: artifacts/infra/main.json, artifacts/infra/main.parameters.json"
+}
+
+# `dotnet publish` of functions/ and the zip that zip deploy takes (the folder's content at the root, .azurefunctions/ included).
+publish_functions() {
+  local out=${1:-artifacts/publish/functions} zip=${2:-artifacts/functions.zip}
+  shift $(($# < 2 ? $# : 2))
+  # Replaces only a previous publish output, never another folder given by mistake.
+  if [ -e "$out" ] && [ -n "$(ls -A "$out")" ] && [ ! -f "$out/functions.metadata" ]; then
+    echo "publish: $out exists and is not a publish output; choose another folder" >&2
+    return 2
+  fi
+  rm -rf "$out" && rm -f "$zip" && mkdir -p "$(dirname "$zip")"
+  dotnet publish functions/SynthflowConnector.Functions.csproj --configuration Release --output "$out" "$@"
+  zip=$(cd "$(dirname "$zip")" && pwd)/$(basename "$zip")
+  python3 -c '
+import os, sys, zipfile
+root, target = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+    for folder, _, files in os.walk(root):
+        for name in files:
+            path = os.path.join(folder, name)
+            archive.write(path, os.path.relpath(path, root))
+' "$out" "$zip"
+  echo "publish: $out, $zip"
+}
+
+# connector-definition/ with the deployed host name, for paconn / pac; the source keeps its placeholder host.
+connector_copy() {
+  local host=${1:-} out=${2:-artifacts/connector}
+  if ! [[ "$host" =~ ^[A-Za-z0-9.-]+$ ]]; then
+    echo "usage: ./build.sh connector-copy <host name, e.g. func-synthflow-abc.azurewebsites.net> [out dir]" >&2
+    return 2
+  fi
+  mkdir -p "$out"
+  cp connector-definition/apiProperties.json connector-definition/settings.json connector-definition/icon.png \
+    connector-definition/README.md "$out/"
+  node -e '
+    const fs = require("fs");
+    const [source, target, host] = process.argv.slice(1);
+    const definition = JSON.parse(fs.readFileSync(source, "utf8"));
+    definition.host = host;
+    fs.writeFileSync(target, JSON.stringify(definition, null, 2) + "\n");
+  ' connector-definition/apiDefinition.swagger.json "$out/apiDefinition.swagger.json" "$host"
+  echo "connector: $out (host $host)"
+}
 
 command=${1:-}
 shift || true
@@ -69,8 +141,21 @@ case "$command" in
     if [ $# -eq 0 ] || [[ "$1" == -* ]]; then set -- all "$@"; fi
     dotnet run --configuration Release --project bench/SynthflowConnector.Bench -- "$@"
     ;;
+  infra)
+    build_infra
+    ;;
+  connector-copy)
+    connector_copy "$@"
+    ;;
+  publish)
+    publish_functions "$@"
+    ;;
+  deploy)
+    exec infra/deploy.sh "$@"
+    ;;
   *)
     echo "usage: ./build.sh run [dotnet run args] | ./build.sh test [dotnet test args] | ./build.sh bench [benchmark] [--quick] [--out file.json]" >&2
+    echo "       ./build.sh infra | ./build.sh publish [out dir] [zip] | ./build.sh deploy <resource-group> [location] [name=value ...] | ./build.sh connector-copy <host name> [out dir]" >&2
     exit 2
     ;;
 esac

@@ -229,7 +229,7 @@ public static partial class CertificationRules
 
     private static IEnumerable<string> PaconnSettings(ConnectorDefinitionFolder d)
     {
-        foreach (var key in new[] { "connectorId", "environment", "apiProperties", "apiDefinition", "icon", "powerAppsUrl", "powerAppsApiVersion" })
+        foreach (var key in new[] { "connectorId", "apiProperties", "apiDefinition", "icon", "powerAppsUrl", "powerAppsApiVersion" })
         {
             if (!d.Settings.TryGetProperty(key, out var value) || value.ValueKind != JsonValueKind.String)
             {
