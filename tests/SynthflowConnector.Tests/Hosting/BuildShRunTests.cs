@@ -16,8 +16,8 @@ public sealed class BuildShRunTests
     [Fact]
     public async Task A_TERM_to_the_script_stops_the_Host_and_its_Azurite_promptly()
     {
-        var hostPort = ChildProcess.FreeLoopbackPort();
-        var tablePort = ChildProcess.FreeLoopbackPort();
+        var hostPort = LoopbackPorts.Free();
+        var tablePort = LoopbackPorts.Free();
         var address = new Uri($"http://127.0.0.1:{hostPort}");
         await using var script = ChildProcess.Start(
             "bash",
@@ -30,7 +30,7 @@ public sealed class BuildShRunTests
             });
 
         Assert.True(await script.WaitUntilHealthyAsync(address, StartDeadline), $"the Host never answered /api/health; {script.Describe()}");
-        Assert.True(await ChildProcess.IsListeningAsync(tablePort), $"Azurite is not on {tablePort}; {script.Describe()}");
+        Assert.True(await LoopbackPorts.IsListeningAsync(tablePort), $"Azurite is not on {tablePort}; {script.Describe()}");
 
         await script.TerminateAsync();
 

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
+using SynthflowConnector.Tests.Infrastructure;
 
 namespace SynthflowConnector.Tests.Hosting;
 
@@ -150,39 +151,11 @@ public sealed class ChildProcess : IAsyncDisposable
         return false;
     }
 
-    public static int FreeLoopbackPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
-        }
-    }
-
-    public static async Task<bool> IsListeningAsync(int port)
-    {
-        using var client = new TcpClient();
-        try
-        {
-            await client.ConnectAsync(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
     /// <summary>Polls until nothing listens on <paramref name="port"/>; false if something still does at the deadline.</summary>
     public static async Task<bool> WaitUntilClosedAsync(int port, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (await IsListeningAsync(port))
+        while (await LoopbackPorts.IsListeningAsync(port))
         {
             if (DateTime.UtcNow >= deadline)
             {

@@ -82,7 +82,7 @@ public sealed class AzuriteFixture : IAsyncLifetime, IDisposable
         // process can grab it between our probe and Azurite's bind, hence the retries.
         for (int attempt = 1; ; attempt++)
         {
-            int port = FindFreePort();
+            int port = LoopbackPorts.Free();
             StartResult result = await TryStartAsync(azurite, port).ConfigureAwait(false);
             if (result == StartResult.Listening)
             {
@@ -151,7 +151,7 @@ public sealed class AzuriteFixture : IAsyncLifetime, IDisposable
         }
 
         // "Ready" also fires on exit (e.g. EADDRINUSE); only a live process that accepts connections counts.
-        return !_process.HasExited && await AcceptsConnectionsAsync(port).ConfigureAwait(false)
+        return !_process.HasExited && await LoopbackPorts.IsListeningAsync(port).ConfigureAwait(false)
             ? StartResult.Listening
             : StartResult.Exited;
     }
@@ -228,34 +228,6 @@ public sealed class AzuriteFixture : IAsyncLifetime, IDisposable
 
         _process.Dispose();
         _process = null;
-    }
-
-    private static async Task<bool> AcceptsConnectionsAsync(int port)
-    {
-        using var client = new TcpClient();
-        try
-        {
-            await client.ConnectAsync(IPAddress.Loopback, port).ConfigureAwait(false);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
-    private static int FindFreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
-        }
     }
 
     /// <summary>

@@ -86,7 +86,7 @@ public sealed partial class ReadmeExamplesTests(AzuriteFixture azurite)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var address = $"http://127.0.0.1:{ChildProcess.FreeLoopbackPort()}";
+            var address = $"http://127.0.0.1:{LoopbackPorts.Free()}";
             var process = ChildProcess.StartHost(["--urls", address], new Dictionary<string, string>
             {
                 ["AzureWebJobsStorage"] = azurite.ConnectionString,
