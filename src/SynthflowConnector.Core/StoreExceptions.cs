@@ -27,28 +27,43 @@ public sealed class StoreUnavailableException : Exception
     public int? Status { get; }
 }
 
+/// <summary>Which of the values a caller hands a store the store refused.</summary>
+public enum RejectedValue
+{
+    /// <summary>An agent's model id.</summary>
+    AgentId,
+
+    /// <summary>A recipient's phone number.</summary>
+    Recipient,
+
+    /// <summary>A version tag the caller read earlier (what a conditional write names).</summary>
+    Version,
+}
+
 /// <summary>
-/// Storage refused a value that came from the request (a malformed version tag, a key it cannot hold): the request is at
-/// fault, not storage, so the answer is a 4xx naming <see cref="Field"/>.
+/// Storage refused a value that came from the caller (a malformed version tag, a key it cannot hold): the request is at
+/// fault, not storage. The store names the value in domain terms; the API knows which request field carried it.
 /// </summary>
 public sealed class StoreRejectedException : Exception
 {
-    public StoreRejectedException(string field, string message, Exception? innerException = null)
-        : base(message, innerException) => Field = field;
+    public StoreRejectedException(RejectedValue value, string message, Exception? innerException = null)
+        : base(message, innerException) => Value = value;
 
     public StoreRejectedException()
     {
-        Field = string.Empty;
     }
 
     public StoreRejectedException(string message)
-        : base(message) => Field = string.Empty;
+        : base(message)
+    {
+    }
 
     public StoreRejectedException(string message, Exception innerException)
-        : base(message, innerException) => Field = string.Empty;
+        : base(message, innerException)
+    {
+    }
 
-    /// <summary>The request field or header the value came from.</summary>
-    public string Field { get; }
+    public RejectedValue Value { get; }
 }
 
 /// <summary>Optimistic concurrency kept losing to other writers; nothing was changed and a retry shortly should succeed.</summary>

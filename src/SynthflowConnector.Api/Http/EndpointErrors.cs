@@ -40,7 +40,7 @@ public static partial class EndpointErrors
         }
         catch (StoreRejectedException exception)
         {
-            return Problems.Field(exception.Field, exception.Message);
+            return Problems.Field(RequestField(exception.Value), exception.Message);
         }
         catch (StoreContentionException exception)
         {
@@ -52,6 +52,15 @@ public static partial class EndpointErrors
             return Problems.Create(503, "storage-unavailable", "Table storage is not available.", "The connector's table storage did not answer; nothing was placed or changed. Retry shortly.", retryAfter: TimeSpan.FromSeconds(5));
         }
     }
+
+    /// <summary>The request field or header that carries each value a store can refuse.</summary>
+    private static string RequestField(RejectedValue value) => value switch
+    {
+        RejectedValue.AgentId => "modelId",
+        RejectedValue.Recipient => "phone",
+        RejectedValue.Version => "If-Match",
+        _ => throw new ArgumentOutOfRangeException(nameof(value)),
+    };
 
     /// <summary>Why a call was not placed, as its HTTP answer.</summary>
     public static ProblemResult FromCallFailure(CallFailure failure)

@@ -12,8 +12,6 @@ internal sealed class TableCallerIdStore(ConnectorTables tables, IOptions<CallsO
     private const int MaxConflictRetries = 50;
 
     /// <summary>The request fields this store's keys come from (the call action's agent and recipient).</summary>
-    private const string ModelIdField = "modelId";
-    private const string RecipientField = "phone";
 
     public Task<string?> GetStickyAsync(string modelId, string recipient, CancellationToken cancellationToken)
     {
@@ -41,12 +39,12 @@ internal sealed class TableCallerIdStore(ConnectorTables tables, IOptions<CallsO
 
     public Task<long> TakeNextPositionAsync(string modelId, CancellationToken cancellationToken)
     {
-        TableKeys.Require(modelId, ModelIdField);
+        TableKeys.Require(modelId, RejectedValue.AgentId);
         return StorageFaults.RunAsync(() => NextAsync(modelId, cancellationToken));
     }
 
     private static (string Partition, string Row) StickyKeys(string modelId, string recipient) =>
-        (TableKeys.Require("sticky-" + modelId, ModelIdField), TableKeys.Require(recipient, RecipientField));
+        (TableKeys.Require("sticky-" + modelId, RejectedValue.AgentId), TableKeys.Require(recipient, RejectedValue.Recipient));
 
     /// <summary>
     /// Takes the agent's next cursor position; optimistic concurrency (ETags) makes concurrent calls take distinct positions.

@@ -12,8 +12,6 @@ internal sealed class TablePoolStore(ConnectorTables tables, IOptions<PoolsOptio
     private const int MaxRaces = 8;
 
     /// <summary>The request fields this store's inputs come from (the pool endpoints' route value and header).</summary>
-    private const string ModelIdField = "modelId";
-    private const string VersionField = "If-Match";
 
     /// <summary>Status writers (overlapping reconciles of one agent) retry longer: losing a race is normal for them.</summary>
     private const int MaxStatusRaces = 20;
@@ -243,14 +241,14 @@ internal sealed class TablePoolStore(ConnectorTables tables, IOptions<PoolsOptio
 
     private static ETag ToETag(string version) => version == PoolWriteCondition.AnyVersion ? ETag.All : new ETag(version);
 
-    private static string Key(string modelId) => TableKeys.Require(modelId, ModelIdField);
+    private static string Key(string modelId) => TableKeys.Require(modelId, RejectedValue.AgentId);
 
     /// <summary>
     /// Keys are checked before sending and the entity is ours, so a 400 to a write guarded by the caller's version is
     /// the version's: not an ETag at all (a well-formed but unknown one is a 412).
     /// </summary>
     private static StoreRejectedException MalformedVersion(RequestFailedException exception) =>
-        new(VersionField, $"'{VersionField}' is not an etag of this pool (table storage answered {exception.Status} {exception.ErrorCode}): send the etag the pool was read with, or *.", exception);
+        new(RejectedValue.Version, $"The version is not an etag of this pool (table storage answered {exception.Status} {exception.ErrorCode}): send the etag the pool was read with, or *.", exception);
 
     private Task<TableClient> TableAsync(CancellationToken cancellationToken) =>
         tables.GetAsync(options.Value.TableName, cancellationToken);

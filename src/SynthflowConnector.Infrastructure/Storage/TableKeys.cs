@@ -8,16 +8,16 @@ internal static class TableKeys
 
     /// <summary>
     /// The service rejects <c>/ \ # ?</c> and control characters in keys, and keys over 1 KiB; a request value that
-    /// would be one is the request's fault, named by <paramref name="field"/>. The value itself is left out of the
+    /// would be one is the caller's fault, named by <paramref name="value"/>. The value itself is left out of the
     /// message: keys here are often phone numbers.
     /// </summary>
     /// <exception cref="StoreRejectedException">The value cannot be a table key.</exception>
-    public static string Require(string key, string field)
+    public static string Require(string key, RejectedValue value)
     {
         ArgumentNullException.ThrowIfNull(key);
         if (key.Length > MaxKeyLength)
         {
-            throw new StoreRejectedException(field, $"'{field}' is longer than the {MaxKeyLength} characters table storage can hold.");
+            throw new StoreRejectedException(value, $"{Describe(value)} is longer than the {MaxKeyLength} characters table storage can hold.");
         }
 
         foreach (var c in key)
@@ -26,11 +26,18 @@ internal static class TableKeys
             {
                 var shown = char.IsControl(c) ? $"U+{(int)c:X4}" : c.ToString();
                 throw new StoreRejectedException(
-                    field,
-                    $"'{field}' contains '{shown}', which table storage does not allow in keys (/ \\ # ? and control characters).");
+                    value,
+                    $"{Describe(value)} contains '{shown}', which table storage does not allow in keys (/ \\ # ? and control characters).");
             }
         }
 
         return key;
     }
+
+    private static string Describe(RejectedValue value) => value switch
+    {
+        RejectedValue.AgentId => "The agent id",
+        RejectedValue.Recipient => "The recipient's number",
+        _ => "The value",
+    };
 }

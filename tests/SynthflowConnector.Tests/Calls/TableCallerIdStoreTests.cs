@@ -65,9 +65,9 @@ public sealed class TableCallerIdStoreTests(AzuriteFixture azurite)
         var agent = await Assert.ThrowsAsync<StoreRejectedException>(() => store.SetStickyAsync(bad, "+4915112345678", "+14155550101", CancellationToken.None));
         var cursor = await Assert.ThrowsAsync<StoreRejectedException>(() => store.TakeNextPositionAsync(bad, CancellationToken.None));
 
-        Assert.Equal("phone", recipient.Field);
-        Assert.Equal("modelId", agent.Field);
-        Assert.Equal("modelId", cursor.Field);
+        Assert.Equal(RejectedValue.Recipient, recipient.Value);
+        Assert.Equal(RejectedValue.AgentId, agent.Value);
+        Assert.Equal(RejectedValue.AgentId, cursor.Value);
         Assert.Equal(0, counter.Count);
     }
 }

@@ -68,8 +68,8 @@ public sealed class TablePoolStoreTests(AzuriteFixture azurite)
             () => store.SetDesiredAsync(Pool(numbers: B), PoolWriteCondition.IfMatch(version), CancellationToken.None));
         var onDelete = await Assert.ThrowsAsync<StoreRejectedException>(() => store.DeleteAsync(Agent, version, CancellationToken.None));
 
-        Assert.Equal("If-Match", onWrite.Field);
-        Assert.Equal("If-Match", onDelete.Field);
+        Assert.Equal(RejectedValue.Version, onWrite.Value);
+        Assert.Equal(RejectedValue.Version, onDelete.Value);
         var kept = (await store.GetDesiredAsync(Agent, CancellationToken.None))!;
         Assert.Equal([A], kept.PhoneNumbers);
         Assert.Equal(stored.Version, kept.Version);
@@ -93,7 +93,7 @@ public sealed class TablePoolStoreTests(AzuriteFixture azurite)
             await Assert.ThrowsAsync<StoreRejectedException>(() => store.DeleteAsync(modelId, null, CancellationToken.None)),
         };
 
-        Assert.All(errors, error => Assert.Equal("modelId", error.Field));
+        Assert.All(errors, error => Assert.Equal(RejectedValue.AgentId, error.Value));
         Assert.All(errors, error => Assert.DoesNotContain(modelId, error.Message, StringComparison.Ordinal));
         Assert.Equal(0, counter.Count);
     }
