@@ -60,7 +60,7 @@ internal static class HostProbe
         var bytes = await raw.GetByteArrayAsync("assistants/probe-agent");
         await Measure("JSON: deserialize assistant envelope", 100_000, () =>
         {
-            System.Text.Json.JsonSerializer.Deserialize(bytes, SynthflowJson.Context.AssistantsEnvelope);
+            System.Text.Json.JsonSerializer.Deserialize(bytes, SynthflowJson.Context.EnvelopeAssistantsPage);
             return Task.CompletedTask;
         });
         var factory = host.Services.GetRequiredService<IHttpClientFactory>();

@@ -12,10 +12,10 @@ namespace SynthflowConnector.Synthflow;
 internal interface ISynthflowApi
 {
     [Get("/assistants/{model_id}")]
-    Task<IApiResponse<AssistantsEnvelope>> GetAssistantAsync([AliasAs("model_id")] string modelId, CancellationToken cancellationToken);
+    Task<IApiResponse<Envelope<AssistantsPage>>> GetAssistantAsync([AliasAs("model_id")] string modelId, CancellationToken cancellationToken);
 
     [Get("/assistants/")]
-    Task<IApiResponse<AssistantsEnvelope>> ListAssistantsAsync(int limit, int offset, CancellationToken cancellationToken);
+    Task<IApiResponse<Envelope<AssistantsPage>>> ListAssistantsAsync(int limit, int offset, CancellationToken cancellationToken);
 
     [Put("/assistants/{model_id}/phone_numbers")]
     Task<IApiResponse<StatusEnvelope>> AttachByNumbersAsync([AliasAs("model_id")] string modelId, [Body] AttachByNumbersBody body, CancellationToken cancellationToken);
@@ -28,7 +28,7 @@ internal interface ISynthflowApi
 
     /// <param name="isAvailable">"true", "false" or null (no filter): a string so the value goes out lower-case.</param>
     [Get("/numbers")]
-    Task<IApiResponse<NumbersEnvelope>> ListNumbersAsync(
+    Task<IApiResponse<Envelope<NumbersPage>>> ListNumbersAsync(
         string workspace,
         int limit,
         int offset,
@@ -39,12 +39,12 @@ internal interface ISynthflowApi
     Task<IApiResponse<CallCreatedEnvelope>> PlaceCallAsync([Body] PlaceCallRequest request, CancellationToken cancellationToken);
 
     [Get("/calls/{call_id}")]
-    Task<IApiResponse<CallsEnvelope>> GetCallAsync([AliasAs("call_id")] string callId, CancellationToken cancellationToken);
+    Task<IApiResponse<Envelope<CallsPage>>> GetCallAsync([AliasAs("call_id")] string callId, CancellationToken cancellationToken);
 
     /// <param name="fromDate">UNIX milliseconds; null sends no filter.</param>
     /// <param name="toDate">UNIX milliseconds; null sends no filter.</param>
     [Get("/calls")]
-    Task<IApiResponse<CallsEnvelope>> ListCallsAsync(
+    Task<IApiResponse<Envelope<CallsPage>>> ListCallsAsync(
         [AliasAs("model_id")] string modelId,
         [AliasAs("lead_phone_number")] string? leadPhoneNumber,
         [AliasAs("from_date")] long? fromDate,

@@ -17,10 +17,11 @@ internal sealed record StatusEnvelope
     public string? Status { get; init; }
 }
 
-internal sealed record AssistantsEnvelope
+/// <summary>Synthflow's answer envelope: <c>{status, response: {pagination?, …items}}</c>.</summary>
+internal sealed record Envelope<TResponse>
 {
     public string? Status { get; init; }
-    public AssistantsPage? Response { get; init; }
+    public TResponse? Response { get; init; }
 }
 
 internal sealed record AssistantsPage
@@ -32,22 +33,10 @@ internal sealed record AssistantsPage
     public IReadOnlyList<SynthflowAgent>? Assistants { get; init; }
 }
 
-internal sealed record NumbersEnvelope
-{
-    public string? Status { get; init; }
-    public NumbersPage? Response { get; init; }
-}
-
 internal sealed record NumbersPage
 {
     public Pagination? Pagination { get; init; }
     public IReadOnlyList<WorkspacePhoneNumber>? PhoneNumbers { get; init; }
-}
-
-internal sealed record CallsEnvelope
-{
-    public string? Status { get; init; }
-    public CallsPage? Response { get; init; }
 }
 
 internal sealed record CallsPage
@@ -146,9 +135,9 @@ internal static class SynthflowJson
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     NumberHandling = JsonNumberHandling.AllowReadingFromString)]
-[JsonSerializable(typeof(AssistantsEnvelope))]
-[JsonSerializable(typeof(NumbersEnvelope))]
-[JsonSerializable(typeof(CallsEnvelope))]
+[JsonSerializable(typeof(Envelope<AssistantsPage>))]
+[JsonSerializable(typeof(Envelope<NumbersPage>))]
+[JsonSerializable(typeof(Envelope<CallsPage>))]
 [JsonSerializable(typeof(CallCreatedEnvelope))]
 [JsonSerializable(typeof(StatusEnvelope))]
 [JsonSerializable(typeof(PlaceCallRequest))]
