@@ -1,0 +1,162 @@
+using System.Text.Json.Nodes;
+
+namespace SynthflowConnector.Hooks;
+
+/// <summary>
+/// What the "When a call ends" trigger delivers: one schema, camelCase on the wire. Fields Synthflow did not send are
+/// null; upstream fields this schema does not name are kept under <see cref="Raw"/>.
+/// </summary>
+public sealed record CallEndedEvent
+{
+    public required string CallId { get; init; }
+    public string? ModelId { get; init; }
+
+    /// <summary>The call's final status (<c>completed</c>, <c>no-answer</c>, <c>busy</c>, <c>failed</c>, …), as text.</summary>
+    public required string Status { get; init; }
+
+    public string? EndCallReason { get; init; }
+    public string? CustomEndCallReason { get; init; }
+
+    /// <summary>Seconds.</summary>
+    public int? Duration { get; init; }
+
+    public DateTimeOffset? StartTime { get; init; }
+
+    /// <summary>Upstream's end time, else <see cref="StartTime"/> plus <see cref="Duration"/>.</summary>
+    public DateTimeOffset? EndTime { get; init; }
+
+    public string? ToPhoneNumber { get; init; }
+    public string? LeadName { get; init; }
+    public string? FromPhoneNumber { get; init; }
+    public string? Transcript { get; init; }
+
+    /// <summary>From the webhook, else from <c>GET /v2/calls/{id}</c> (filled at fan-out).</summary>
+    public string? RecordingUrl { get; init; }
+
+    /// <summary>Synthflow's post-call analysis object, as sent.</summary>
+    public JsonObject? Analysis { get; init; }
+
+    /// <summary>Variable name → value, only the collected ones.</summary>
+    public JsonObject? CollectedVariables { get; init; }
+
+    /// <summary>Executed actions' return values, by action name.</summary>
+    public JsonObject? ExtractedValues { get; init; }
+
+    /// <summary>The make-a-call <c>Idempotency-Key</c>, when the call was placed through the connector with one.</summary>
+    public string? IdempotencyKey { get; init; }
+
+    /// <summary>When the connector accepted the webhook (or the sweep found the call).</summary>
+    public required DateTimeOffset ReceivedAt { get; init; }
+
+    /// <summary>Upstream fields the schema does not name, kept as sent.</summary>
+    public JsonObject? Raw { get; init; }
+}
+
+/// <summary>The event names subscriptions can be for. One today; campaigns will add "campaign-completed".</summary>
+public static class HookEvents
+{
+    public const string CallEnded = "call-ended";
+}
+
+/// <summary>A flow's subscription to an event (a Power Platform webhook trigger instance).</summary>
+public sealed record HookSubscription
+{
+    /// <summary>Unguessable: 128 random bits or more, URL-safe text.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>A <see cref="HookEvents"/> value.</summary>
+    public required string Event { get; init; }
+
+    /// <summary>Where deliveries are POSTed (the platform's notification URL).</summary>
+    public required Uri CallbackUrl { get; init; }
+
+    /// <summary>Only calls of this agent; null for every agent.</summary>
+    public string? ModelId { get; init; }
+
+    /// <summary>Only these final statuses; null or empty for every status.</summary>
+    public IReadOnlyList<string>? Statuses { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public bool Matches(CallEndedEvent callEnded)
+    {
+        ArgumentNullException.ThrowIfNull(callEnded);
+        return (ModelId is null || string.Equals(ModelId, callEnded.ModelId, StringComparison.Ordinal))
+            && (Statuses is not { Count: > 0 } statuses || statuses.Contains(callEnded.Status, StringComparer.OrdinalIgnoreCase));
+    }
+}
+
+/// <summary>An accepted event as stored: once per (call id, final status).</summary>
+public sealed record StoredCallEvent
+{
+    public required CallEndedEvent Event { get; init; }
+
+    /// <summary>The webhook body exactly as received (forwarded to a caller-supplied webhook URL); null when the sweep made the event.</summary>
+    public string? OriginalBody { get; init; }
+
+    /// <summary>True once one delivery per matching subscription has been queued.</summary>
+    public bool FannedOut { get; init; }
+}
+
+/// <summary>A call placed through make-a-call: what the sweep looks for and what enriches its event.</summary>
+public sealed record PlacedCall
+{
+    public required string CallId { get; init; }
+    public required string ModelId { get; init; }
+    public required DateTimeOffset PlacedAt { get; init; }
+    public string? IdempotencyKey { get; init; }
+
+    /// <summary>The request's own webhook URL: the connector forwards Synthflow's webhook there too.</summary>
+    public Uri? ForwardUrl { get; init; }
+
+    public string? ToPhoneNumber { get; init; }
+    public string? FromPhoneNumber { get; init; }
+}
+
+/// <summary>Queue message: an accepted event to fan out.</summary>
+public sealed record CallEventMessage(string CallId, string Status);
+
+/// <summary>Queue message: one POST of one event to one target.</summary>
+public sealed record DeliveryMessage
+{
+    public required string CallId { get; init; }
+    public required string Status { get; init; }
+
+    /// <summary>The subscription delivered to; null for a forward to a make-a-call webhook URL.</summary>
+    public string? SubscriptionId { get; init; }
+
+    /// <summary>The forward target when <see cref="SubscriptionId"/> is null.</summary>
+    public Uri? ForwardUrl { get; init; }
+
+    /// <summary>1 for the first try.</summary>
+    public int Attempt { get; init; } = 1;
+
+    /// <summary>When the first try was queued: retries stop once the retry window has passed since then.</summary>
+    public required DateTimeOffset FirstQueuedAt { get; init; }
+}
+
+/// <summary>A delivery that gave up (also on the poison queue), for <c>GET /api/hooks/call-ended/failures</c>.</summary>
+public sealed record DeliveryFailure
+{
+    public required string Id { get; init; }
+    public required DeliveryMessage Delivery { get; init; }
+
+    /// <summary>The callback's host only (never the path or query: a notification URL carries a signature).</summary>
+    public string? TargetHost { get; init; }
+
+    /// <summary>The last HTTP status, or null when the last try got no answer.</summary>
+    public int? LastStatusCode { get; init; }
+
+    /// <summary>Why it gave up, in words (no secrets, no unmasked numbers).</summary>
+    public required string Reason { get; init; }
+
+    public required DateTimeOffset FailedAt { get; init; }
+}
+
+/// <summary>How one HTTP POST to a callback went.</summary>
+/// <param name="StatusCode">The answer's status, or null when none came (timeout, refused, reset, blocked address).</param>
+/// <param name="Error">Why there was no answer, in words.</param>
+public sealed record CallbackResult(int? StatusCode, string? Error = null)
+{
+    public bool Succeeded => StatusCode is >= 200 and < 300;
+}
