@@ -109,7 +109,7 @@ public sealed class RecipientTimeZoneResolver
 
     /// <summary>
     /// The one clock the candidates share from now on, or null. Of equivalent zones, the one the country's example
-    /// fixed-line number maps to is named (Europe/London for a UK mobile), else the first in the mapper's order.
+    /// fixed-line number maps to is named (Europe/London for a UK mobile, not Europe/Guernsey), else the first in the mapper's order.
     /// </summary>
     private TimeZoneInfo? SingleClock(string phone, IReadOnlyList<TimeZoneInfo> candidates)
     {
@@ -129,8 +129,9 @@ public sealed class RecipientTimeZoneResolver
             return candidates[0];
         }
 
-        var region = phoneUtil.GetRegionCodeForNumber(phoneUtil.Parse(phone, null));
-        var example = region is null ? null : phoneUtil.GetExampleNumberForType(region, PhoneNumberType.FIXED_LINE);
+        // The country code's main region (GB for +44, not GG, which libphonenumber reports for UK mobiles).
+        var region = phoneUtil.GetRegionCodeForCountryCode(phoneUtil.Parse(phone, null).CountryCode);
+        var example = phoneUtil.GetExampleNumberForType(region, PhoneNumberType.FIXED_LINE);
         var preferred = example is null ? [] : mapper.GetTimeZonesForNumber(example);
         return candidates.FirstOrDefault(z => preferred.Contains(z.Id, StringComparer.Ordinal)) ?? candidates[0];
     }
