@@ -1,3 +1,4 @@
+using Azure.Storage.Queues.Models;
 using SynthflowConnector.Storage;
 
 namespace SynthflowConnector.Hooks;
@@ -33,17 +34,20 @@ internal sealed class StorageHookQueues(ConnectorQueues queues, HookQueueSignal 
         return SendAsync(IHookQueues.DeliveriesPoisonQueue, HookQueueMessages.Serialize(message), TimeSpan.Zero, cancellationToken);
     }
 
-    private Task SendAsync(string queueName, BinaryData body, TimeSpan delay, CancellationToken cancellationToken) =>
+    /// <summary>Sends and answers the service's receipt (tests read the next-visible time from it).</summary>
+    internal Task<SendReceipt> SendAsync(string queueName, BinaryData body, TimeSpan delay, CancellationToken cancellationToken) =>
         StorageFaults.RunAsync(
             async () =>
             {
                 var queue = await queues.GetAsync(queueName, cancellationToken).ConfigureAwait(false);
                 var invisibleFor = delay <= TimeSpan.Zero ? (TimeSpan?)null : delay > MaxDelay ? MaxDelay : delay;
-                await queue.SendMessageAsync(body, invisibleFor, NeverExpires, cancellationToken).ConfigureAwait(false);
+                SendReceipt receipt = await queue.SendMessageAsync(body, invisibleFor, NeverExpires, cancellationToken).ConfigureAwait(false);
                 if (invisibleFor is null)
                 {
                     signal.Raise(queueName);
                 }
+
+                return receipt;
             },
             StorageFaults.QueueService);
 }

@@ -133,7 +133,7 @@ public sealed class AzuriteFixture : IAsyncLifetime, IDisposable
     }
 
     /// <summary>One Azurite service process (<c>azurite-table</c> or <c>azurite-queue</c>) on a free loopback port.</summary>
-    private sealed class AzuriteService(string service, string binary, string workingDirectory)
+    private sealed class AzuriteService(string service, string binary, string workingDirectory) : IDisposable
     {
         private readonly StringBuilder _output = new();
         private Process? _process;
@@ -248,6 +248,8 @@ public sealed class AzuriteFixture : IAsyncLifetime, IDisposable
                 return _output.ToString();
             }
         }
+
+        public void Dispose() => Stop();
 
         public void Stop()
         {
