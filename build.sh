@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The commands of the README:
-#   ./build.sh run   run the Host locally (sandbox mode unless Synthflow__ApiKey is set) with Azurite, on http://localhost:7071
+#   ./build.sh run   run the Host locally (sandbox mode unless Synthflow__ApiKey is set) with Azurite (tables and queues), on http://localhost:7071
 #   ./build.sh test  validate the connector definition, then run every test (installs the pinned dev tools first when they are missing)
 #   ./build.sh bench run the benchmarks (all, ~7 minutes; `--quick`: the under-a-minute smoke run; see bench/RESULTS.md)
 #   ./build.sh infra build and lint infra/ (Bicep, warnings are errors) into artifacts/infra/
@@ -98,34 +98,42 @@ case "$command" in
     ;;
   run)
     ensure_dev_tools
-    # AZURITE_TABLE_PORT: where Azurite's Table service listens (default 10002, the port UseDevelopmentStorage=true names).
+    # AZURITE_TABLE_PORT / AZURITE_QUEUE_PORT: where Azurite's Table and Queue services listen (default 10002 and 10001,
+    # the ports UseDevelopmentStorage=true names).
     table_port=${AZURITE_TABLE_PORT:-10002}
-    azurite_pid="" host_pid=""
-    # TERM or INT stops the Host, then the Azurite this script started; `wait` below returns at once on either signal.
+    queue_port=${AZURITE_QUEUE_PORT:-10001}
+    azurite_pids=() host_pid=""
+    # TERM or INT stops the Host, then the Azurite services this script started; `wait` below returns at once on either signal.
     stop() {
       trap - EXIT INT TERM
       if [ -n "$host_pid" ]; then kill "$host_pid" 2>/dev/null || true; wait "$host_pid" 2>/dev/null || true; fi
-      if [ -n "$azurite_pid" ]; then kill "$azurite_pid" 2>/dev/null || true; wait "$azurite_pid" 2>/dev/null || true; fi
+      for pid in "${azurite_pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
     }
     trap stop EXIT
     trap 'stop; exit 130' INT
     trap 'stop; exit 143' TERM
-    if port_open "$table_port"; then
-      echo "Table storage already listening on 127.0.0.1:$table_port; using it."
-    else
+    # start_azurite <service> <port>: Azurite's in-memory <service> (table, queue) on 127.0.0.1:<port>, or the one already there.
+    start_azurite() {
+      local service=$1 port=$2
+      if port_open "$port"; then
+        echo "Something already listens on 127.0.0.1:$port; using it as $service storage."
+        return
+      fi
       mkdir -p .azurite
-      node_modules/.bin/azurite-table --inMemoryPersistence --disableTelemetry --skipApiVersionCheck \
-        --tableHost 127.0.0.1 --tablePort "$table_port" >.azurite/azurite.log 2>&1 &
-      azurite_pid=$!
-      for _ in $(seq 1 100); do port_open "$table_port" && break; sleep 0.1; done
-      port_open "$table_port" || { echo "Azurite did not start; see .azurite/azurite.log" >&2; exit 1; }
-      echo "Azurite (in-memory Table storage) on 127.0.0.1:$table_port."
-    fi
-    if [ "$table_port" = 10002 ]; then
+      "node_modules/.bin/azurite-$service" --inMemoryPersistence --disableTelemetry --skipApiVersionCheck \
+        "--${service}Host" 127.0.0.1 "--${service}Port" "$port" >".azurite/azurite-$service.log" 2>&1 &
+      azurite_pids+=($!)
+      for _ in $(seq 1 100); do port_open "$port" && break; sleep 0.1; done
+      port_open "$port" || { echo "Azurite's $service service did not start; see .azurite/azurite-$service.log" >&2; exit 1; }
+      echo "Azurite (in-memory $service storage) on 127.0.0.1:$port."
+    }
+    start_azurite table "$table_port"
+    start_azurite queue "$queue_port"
+    if [ "$table_port" = 10002 ] && [ "$queue_port" = 10001 ]; then
       export AzureWebJobsStorage="${AzureWebJobsStorage:-UseDevelopmentStorage=true}"
     else
-      # Azurite's fixed, publicly documented development account (not a secret), on the chosen port.
-      export AzureWebJobsStorage="${AzureWebJobsStorage:-DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:$table_port/devstoreaccount1;}"
+      # Azurite's fixed, publicly documented development account (not a secret), on the chosen ports.
+      export AzureWebJobsStorage="${AzureWebJobsStorage:-DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:$table_port/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue_port/devstoreaccount1;}"
     fi
     # In the background, so the traps run as soon as a signal arrives (bash defers them while a foreground command runs).
     dotnet run --project src/SynthflowConnector.Host --configuration Release -- "$@" &

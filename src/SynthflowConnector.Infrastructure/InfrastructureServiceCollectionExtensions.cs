@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using SynthflowConnector.Calls;
+using SynthflowConnector.Hooks;
 using SynthflowConnector.Pools;
 using SynthflowConnector.Storage;
 using SynthflowConnector.Synthflow;
@@ -10,7 +11,10 @@ namespace SynthflowConnector;
 
 public static class InfrastructureServiceCollectionExtensions
 {
-    /// <summary>The adapters behind the core's ports: the Synthflow client and the stores on <c>AzureWebJobsStorage</c>.</summary>
+    /// <summary>
+    /// The adapters behind the core's ports: the Synthflow client, the stores and queues on <c>AzureWebJobsStorage</c>, and
+    /// the call-ended trigger's callback sender. (The Host adds <c>AddHookQueueProcessors</c> on top.)
+    /// </summary>
     public static IServiceCollection AddConnectorInfrastructure(this IServiceCollection services)
     {
         services.AddSynthflowClient();
@@ -19,6 +23,7 @@ public static class InfrastructureServiceCollectionExtensions
         services.TryAddSingleton<ICallLedger, TableCallLedger>();
         services.TryAddSingleton<ICallerIdStore, TableCallerIdStore>();
         services.TryAddSingleton<IPoolStore, TablePoolStore>();
+        services.AddHookAdapters();
         return services;
     }
 }

@@ -13,7 +13,14 @@ namespace SynthflowConnector.Storage;
 /// </summary>
 internal static class StorageFaults
 {
-    public static async Task<T> RunAsync<T>(Func<Task<T>> operation)
+    /// <summary>How messages name the table service (the default).</summary>
+    public const string TableService = "Table storage";
+
+    /// <summary>How messages name the queue service.</summary>
+    public const string QueueService = "Queue storage";
+
+    /// <param name="service">How the message names the service (<see cref="TableService"/> or <see cref="QueueService"/>).</param>
+    public static async Task<T> RunAsync<T>(Func<Task<T>> operation, string service = TableService)
     {
         ArgumentNullException.ThrowIfNull(operation);
         try
@@ -22,22 +29,24 @@ internal static class StorageFaults
         }
         catch (RequestFailedException exception)
         {
-            throw Translate(exception);
+            throw Translate(exception, service);
         }
         catch (AuthenticationFailedException exception)
         {
-            throw Unauthenticated(exception);
+            throw Unauthenticated(exception, service);
         }
     }
 
-    public static Task RunAsync(Func<Task> operation)
+    public static Task RunAsync(Func<Task> operation, string service = TableService)
     {
         ArgumentNullException.ThrowIfNull(operation);
-        return RunAsync(async () =>
-        {
-            await operation().ConfigureAwait(false);
-            return true;
-        });
+        return RunAsync(
+            async () =>
+            {
+                await operation().ConfigureAwait(false);
+                return true;
+            },
+            service);
     }
 
     /// <summary>The same translation for a lazily paged read: a page can fail long after the first one came back.</summary>
@@ -74,17 +83,17 @@ internal static class StorageFaults
         }
     }
 
-    public static Exception Translate(RequestFailedException exception)
+    public static Exception Translate(RequestFailedException exception, string service = TableService)
     {
         ArgumentNullException.ThrowIfNull(exception);
         if (exception.Status is 409 or 412)
         {
             // The stores handle the conflicts they expect; one that got here is another writer's, and a retry should pass.
-            return new StoreContentionException($"Table storage answered {exception.Status} ({exception.ErrorCode}): another writer changed the data.", exception);
+            return new StoreContentionException($"{service} answered {exception.Status} ({exception.ErrorCode}): another writer changed the data.", exception);
         }
 
         return new StoreUnavailableException(
-            exception.Status == 0 ? "Table storage could not be reached." : $"Table storage answered {exception.Status} ({exception.ErrorCode}).",
+            exception.Status == 0 ? $"{service} could not be reached." : $"{service} answered {exception.Status} ({exception.ErrorCode}).",
             exception.Status == 0 ? null : exception.Status,
             exception);
     }
@@ -102,6 +111,6 @@ internal static class StorageFaults
     /// <summary>The service refused a value of the request (400): a malformed ETag, an out-of-range property.</summary>
     public static bool IsBadInput(this RequestFailedException exception) => exception.Status == 400;
 
-    private static StoreUnavailableException Unauthenticated(AuthenticationFailedException exception) =>
-        new("Table storage could not be reached: no token for its identity-based connection (check the identity settings).", null, exception);
+    private static StoreUnavailableException Unauthenticated(AuthenticationFailedException exception, string service = TableService) =>
+        new($"{service} could not be reached: no token for its identity-based connection (check the identity settings).", null, exception);
 }

@@ -5,7 +5,7 @@ namespace SynthflowConnector.Tests.Hosting;
 
 /// <summary>
 /// <c>./build.sh run</c> under a supervisor (<c>timeout</c>, systemd, CI): a TERM to the script stops the Host and
-/// the Azurite the script started. Azurite gets its own free port (<c>AZURITE_TABLE_PORT</c>) so the test owns it.
+/// the Azurite the script started. Azurite gets its own free ports (<c>AZURITE_TABLE_PORT</c>, <c>AZURITE_QUEUE_PORT</c>) so the test owns it.
 /// </summary>
 public sealed class BuildShRunTests
 {
@@ -18,6 +18,7 @@ public sealed class BuildShRunTests
     {
         var hostPort = LoopbackPorts.Free();
         var tablePort = LoopbackPorts.Free();
+        var queuePort = LoopbackPorts.Free();
         var address = new Uri($"http://127.0.0.1:{hostPort}");
         await using var script = ChildProcess.Start(
             "bash",
@@ -26,11 +27,13 @@ public sealed class BuildShRunTests
             new Dictionary<string, string>
             {
                 ["AZURITE_TABLE_PORT"] = tablePort.ToString(CultureInfo.InvariantCulture),
+                ["AZURITE_QUEUE_PORT"] = queuePort.ToString(CultureInfo.InvariantCulture),
                 ["Connector__ApiKey"] = "build-sh-run-test-key",
             });
 
         Assert.True(await script.WaitUntilHealthyAsync(address, StartDeadline), $"the Host never answered /api/health; {script.Describe()}");
         Assert.True(await LoopbackPorts.IsListeningAsync(tablePort), $"Azurite is not on {tablePort}; {script.Describe()}");
+        Assert.True(await LoopbackPorts.IsListeningAsync(queuePort), $"Azurite's queue service is not on {queuePort}; {script.Describe()}");
 
         await script.TerminateAsync();
 
@@ -39,5 +42,6 @@ public sealed class BuildShRunTests
         Assert.NotEqual(0, exitCode);
         Assert.True(await ChildProcess.WaitUntilClosedAsync(hostPort, StopDeadline), $"the Host still listens on {hostPort}; {script.Describe()}");
         Assert.True(await ChildProcess.WaitUntilClosedAsync(tablePort, StopDeadline), $"Azurite still listens on {tablePort}; {script.Describe()}");
+        Assert.True(await ChildProcess.WaitUntilClosedAsync(queuePort, StopDeadline), $"Azurite's queue service still listens on {queuePort}; {script.Describe()}");
     }
 }

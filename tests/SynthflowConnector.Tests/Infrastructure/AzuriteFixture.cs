@@ -7,15 +7,17 @@ using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Azure.Data.Tables;
+using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 using SynthflowConnector.Storage;
 
 namespace SynthflowConnector.Tests.Infrastructure;
 
 /// <summary>
-/// Runs one in-memory Azurite table service for a test collection. Use it through
+/// Runs in-memory Azurite table and queue services for a test collection. Use it through
 /// <c>[Collection("Azurite")]</c> and constructor injection of <see cref="AzuriteFixture"/>; every test
-/// should work in its own table (<see cref="CreateTableClient"/>) so tests never see each other's data.
+/// should work in its own tables and queues (<see cref="CreateTableClient"/>, <see cref="UniqueQueueName"/>) so tests
+/// never see each other's data.
 /// </summary>
 /// <remarks>
 /// Azurite comes from the repo's pinned npm dev dependency (<c>npm ci</c>). A missing binary fails the
@@ -40,14 +42,17 @@ public sealed class AzuriteFixture : IAsyncLifetime, IDisposable
         TimedOut,
     }
 
-    private readonly StringBuilder _output = new();
-    private Process? _process;
     private string? _workingDirectory;
+    private AzuriteService? _tables;
+    private AzuriteService? _queues;
 
     /// <summary>The table endpoint, path-style: <c>http://127.0.0.1:{port}/devstoreaccount1</c>.</summary>
     public Uri TableEndpoint { get; private set; } = null!;
 
-    /// <summary>A full, explicit connection string for the running instance.</summary>
+    /// <summary>The queue endpoint, path-style: <c>http://127.0.0.1:{port}/devstoreaccount1</c>.</summary>
+    public Uri QueueEndpoint { get; private set; } = null!;
+
+    /// <summary>A full, explicit connection string for the running instance (table and queue endpoints).</summary>
     public string ConnectionString { get; private set; } = null!;
 
     /// <summary>
@@ -64,6 +69,17 @@ public sealed class AzuriteFixture : IAsyncLifetime, IDisposable
     public ConnectorTables CreateConnectorTables(TableClientOptions? options = null) =>
         new(StorageConfiguration(ConnectionString), options);
 
+    /// <summary>The app's queues as the adapters get them: from <c>AzureWebJobsStorage</c> set to this instance (base64 messages).</summary>
+    public ConnectorQueues CreateConnectorQueues(QueueClientOptions? options = null) =>
+        new(StorageConfiguration(ConnectionString), options);
+
+    /// <summary>
+    /// A plain client for a queue (not created), with the SDK's default options unless given: no base64 unless asked,
+    /// so a test reads messages the way any other consumer would.
+    /// </summary>
+    public QueueClient CreateQueueClient(string? queueName = null, QueueClientOptions? options = null) =>
+        new(ConnectionString, queueName ?? UniqueQueueName(), options);
+
     /// <summary>Configuration with <c>AzureWebJobsStorage</c> set to <paramref name="connectionString"/>.</summary>
     public static IConfiguration StorageConfiguration(string connectionString) =>
         new ConfigurationBuilder()
@@ -73,36 +89,26 @@ public sealed class AzuriteFixture : IAsyncLifetime, IDisposable
     /// <summary>A valid table name (letter first, alphanumeric, 33 characters) that no other test uses.</summary>
     public static string UniqueTableName() => "t" + Guid.NewGuid().ToString("N");
 
+    /// <summary>A valid queue name (lowercase letters and digits, 33 characters) that no other test uses.</summary>
+    public static string UniqueQueueName() => "q" + Guid.NewGuid().ToString("N");
+
     public async Task InitializeAsync()
     {
-        string azurite = FindAzuriteBinary();
         _workingDirectory = Directory.CreateTempSubdirectory("azurite-").FullName;
-
-        // The port is chosen here because Azurite does not report the port it got for --tablePort 0. Another
-        // process can grab it between our probe and Azurite's bind, hence the retries.
-        for (int attempt = 1; ; attempt++)
+        _tables = new AzuriteService("table", FindAzuriteBinary("azurite-table", "AZURITE_TABLE"), Path.Combine(_workingDirectory, "table"));
+        _queues = new AzuriteService("queue", FindAzuriteBinary("azurite-queue", "AZURITE_QUEUE"), Path.Combine(_workingDirectory, "queue"));
+        try
         {
-            int port = LoopbackPorts.Free();
-            StartResult result = await TryStartAsync(azurite, port).ConfigureAwait(false);
-            if (result == StartResult.Listening)
-            {
-                TableEndpoint = new Uri($"http://127.0.0.1:{port}/{AccountName}");
-                ConnectionString =
-                    $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};TableEndpoint={TableEndpoint};";
-                return;
-            }
-
-            // Only an early exit (typically EADDRINUSE) is worth a retry; a hang would just hang again.
-            if (result == StartResult.TimedOut || attempt == StartAttempts)
-            {
-                string output = CapturedOutput();
-                Dispose();
-                string reason = result == StartResult.TimedOut
-                    ? $"did not report it was listening within {StartTimeout.TotalSeconds:0} s"
-                    : $"exited without listening, {attempt} times";
-                throw new InvalidOperationException(
-                    $"Azurite ({azurite}) {reason} (if it is missing or broken, run npm ci). Output:{Environment.NewLine}{output}");
-            }
+            int[] ports = await Task.WhenAll(_tables.StartAsync(), _queues.StartAsync()).ConfigureAwait(false);
+            TableEndpoint = new Uri($"http://127.0.0.1:{ports[0]}/{AccountName}");
+            QueueEndpoint = new Uri($"http://127.0.0.1:{ports[1]}/{AccountName}");
+            ConnectionString =
+                $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};TableEndpoint={TableEndpoint};QueueEndpoint={QueueEndpoint};";
+        }
+        catch
+        {
+            Dispose();
+            throw;
         }
     }
 
@@ -112,10 +118,12 @@ public sealed class AzuriteFixture : IAsyncLifetime, IDisposable
         return Task.CompletedTask;
     }
 
-    /// <summary>Stops Azurite (whole process tree) and removes its working directory; safe to call twice.</summary>
+    /// <summary>Stops Azurite (whole process trees) and removes its working directory; safe to call twice.</summary>
     public void Dispose()
     {
-        StopProcess();
+        _tables?.Stop();
+        _queues?.Stop();
+        _tables = _queues = null;
         if (_workingDirectory is not null && Directory.Exists(_workingDirectory))
         {
             Directory.Delete(_workingDirectory, recursive: true);
@@ -124,127 +132,167 @@ public sealed class AzuriteFixture : IAsyncLifetime, IDisposable
         _workingDirectory = null;
     }
 
-    private async Task<StartResult> TryStartAsync(string azurite, int port)
+    /// <summary>One Azurite service process (<c>azurite-table</c> or <c>azurite-queue</c>) on a free loopback port.</summary>
+    private sealed class AzuriteService(string service, string binary, string workingDirectory) : IDisposable
     {
-        StopProcess();
-        lock (_output)
-        {
-            _output.Clear();
-        }
+        private readonly StringBuilder _output = new();
+        private Process? _process;
 
-        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _process = new Process { StartInfo = CreateStartInfo(azurite, port), EnableRaisingEvents = true };
-        _process.OutputDataReceived += (_, e) => OnOutput(e.Data, ready);
-        _process.ErrorDataReceived += (_, e) => OnOutput(e.Data, ready: null);
-        _process.Exited += (_, _) => ready.TrySetResult();
-        _process.Start();
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        /// <returns>The port it listens on.</returns>
+        public async Task<int> StartAsync()
+        {
+            Directory.CreateDirectory(workingDirectory);
 
-        try
-        {
-            await ready.Task.WaitAsync(StartTimeout).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            return StartResult.TimedOut;
-        }
-
-        // "Ready" also fires on exit (e.g. EADDRINUSE); only a live process that accepts connections counts.
-        return !_process.HasExited && await LoopbackPorts.IsListeningAsync(port).ConfigureAwait(false)
-            ? StartResult.Listening
-            : StartResult.Exited;
-    }
-
-    private ProcessStartInfo CreateStartInfo(string azurite, int port)
-    {
-        var startInfo = new ProcessStartInfo(azurite)
-        {
-            // A temp working directory: Azurite writes debug logs and lock files where it runs.
-            WorkingDirectory = _workingDirectory!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in new[]
-        {
-            "--inMemoryPersistence", "--disableTelemetry", "--skipApiVersionCheck",
-            "--tableHost", "127.0.0.1", "--tablePort", port.ToString(CultureInfo.InvariantCulture),
-        })
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        return startInfo;
-    }
-
-    private void OnOutput(string? line, TaskCompletionSource? ready)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
-
-        // Azurite prints "Azurite Table service is successfully listening at http://127.0.0.1:<port>".
-        if (ready is not null && line.Contains("successfully", StringComparison.OrdinalIgnoreCase))
-        {
-            ready.TrySetResult();
-        }
-    }
-
-    private string CapturedOutput()
-    {
-        lock (_output)
-        {
-            return _output.ToString();
-        }
-    }
-
-    private void StopProcess()
-    {
-        if (_process is null)
-        {
-            return;
-        }
-
-        try
-        {
-            if (!_process.HasExited)
+            // The port is chosen here because Azurite does not report the port it got for port 0. Another process
+            // can grab it between our probe and Azurite's bind, hence the retries.
+            for (int attempt = 1; ; attempt++)
             {
-                // The whole tree, so nothing Azurite (or an npm/cmd shim on Windows) spawned outlives the run.
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit();
+                int port = LoopbackPorts.Free();
+                StartResult result = await TryStartAsync(port).ConfigureAwait(false);
+                if (result == StartResult.Listening)
+                {
+                    return port;
+                }
+
+                // Only an early exit (typically EADDRINUSE) is worth a retry; a hang would just hang again.
+                if (result == StartResult.TimedOut || attempt == StartAttempts)
+                {
+                    string output = CapturedOutput();
+                    Stop();
+                    string reason = result == StartResult.TimedOut
+                        ? $"did not report it was listening within {StartTimeout.TotalSeconds:0} s"
+                        : $"exited without listening, {attempt} times";
+                    throw new InvalidOperationException(
+                        $"Azurite {service} ({binary}) {reason} (if it is missing or broken, run npm ci). Output:{Environment.NewLine}{output}");
+                }
             }
         }
-        catch (InvalidOperationException)
+
+        private async Task<StartResult> TryStartAsync(int port)
         {
-            // Exited between the check and the kill: nothing left to stop.
+            Stop();
+            lock (_output)
+            {
+                _output.Clear();
+            }
+
+            var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _process = new Process { StartInfo = CreateStartInfo(port), EnableRaisingEvents = true };
+            _process.OutputDataReceived += (_, e) => OnOutput(e.Data, ready);
+            _process.ErrorDataReceived += (_, e) => OnOutput(e.Data, ready: null);
+            _process.Exited += (_, _) => ready.TrySetResult();
+            _process.Start();
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+
+            try
+            {
+                await ready.Task.WaitAsync(StartTimeout).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                return StartResult.TimedOut;
+            }
+
+            // "Ready" also fires on exit (e.g. EADDRINUSE); only a live process that accepts connections counts.
+            return !_process.HasExited && await LoopbackPorts.IsListeningAsync(port).ConfigureAwait(false)
+                ? StartResult.Listening
+                : StartResult.Exited;
         }
 
-        _process.Dispose();
-        _process = null;
+        private ProcessStartInfo CreateStartInfo(int port)
+        {
+            var startInfo = new ProcessStartInfo(binary)
+            {
+                // Its own temp working directory: Azurite writes debug logs and lock files where it runs.
+                WorkingDirectory = workingDirectory,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (string argument in new[]
+            {
+                "--inMemoryPersistence", "--disableTelemetry", "--skipApiVersionCheck",
+                $"--{service}Host", "127.0.0.1", $"--{service}Port", port.ToString(CultureInfo.InvariantCulture),
+            })
+            {
+                startInfo.ArgumentList.Add(argument);
+            }
+
+            return startInfo;
+        }
+
+        private void OnOutput(string? line, TaskCompletionSource? ready)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+
+            // Azurite prints "Azurite Table service is successfully listening at http://127.0.0.1:<port>" (Queue alike).
+            if (ready is not null && line.Contains("successfully", StringComparison.OrdinalIgnoreCase))
+            {
+                ready.TrySetResult();
+            }
+        }
+
+        private string CapturedOutput()
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+
+        public void Dispose() => Stop();
+
+        public void Stop()
+        {
+            if (_process is null)
+            {
+                return;
+            }
+
+            try
+            {
+                if (!_process.HasExited)
+                {
+                    // The whole tree, so nothing Azurite (or an npm/cmd shim on Windows) spawned outlives the run.
+                    _process.Kill(entireProcessTree: true);
+                    _process.WaitForExit();
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // Exited between the check and the kill: nothing left to stop.
+            }
+
+            _process.Dispose();
+            _process = null;
+        }
     }
 
     /// <summary>
-    /// Finds <c>node_modules/.bin/azurite-table</c> next to the repo's <c>package.json</c>. The test binaries
+    /// Finds <c>node_modules/.bin/{name}</c> next to the repo's <c>package.json</c>. The test binaries
     /// may live outside the repo (<c>--artifacts-path</c>), so the recorded repo root and the source file's own
-    /// location are tried besides the binaries' folder; <c>AZURITE_TABLE</c> overrides everything.
+    /// location are tried besides the binaries' folder; the environment variable <paramref name="overrideVariable"/>
+    /// (<c>AZURITE_TABLE</c>, <c>AZURITE_QUEUE</c>) overrides everything.
     /// </summary>
-    private static string FindAzuriteBinary([CallerFilePath] string sourceFile = "")
+    private static string FindAzuriteBinary(string name, string overrideVariable, [CallerFilePath] string sourceFile = "")
     {
-        if (Environment.GetEnvironmentVariable("AZURITE_TABLE") is { Length: > 0 } overridePath)
+        if (Environment.GetEnvironmentVariable(overrideVariable) is { Length: > 0 } overridePath)
         {
             return File.Exists(overridePath)
                 ? overridePath
-                : throw new InvalidOperationException($"AZURITE_TABLE points to '{overridePath}', which does not exist: fix it, or unset it and run npm ci.");
+                : throw new InvalidOperationException($"{overrideVariable} points to '{overridePath}', which does not exist: fix it, or unset it and run npm ci.");
         }
 
-        string binaryName = OperatingSystem.IsWindows() ? "azurite-table.cmd" : "azurite-table";
+        string binaryName = OperatingSystem.IsWindows() ? name + ".cmd" : name;
         string[] starts =
         [
             RecordedRepositoryRoot() ?? string.Empty,

@@ -191,6 +191,28 @@ public sealed class SynthflowClientTests
     }
 
     [Fact]
+    public async Task PlaceCall_sends_the_external_webhook_url_only_when_set()
+    {
+        await using var harness = await SynthflowClientHarness.StartAsync(Workspace());
+
+        await harness.Client.PlaceCallAsync(new PlaceCallRequest
+        {
+            ModelId = Outbound,
+            Phone = Lead,
+            Name = "Ada",
+            ExternalWebhookUrl = "https://connector.example.com/api/webhooks/synthflow",
+        });
+        await harness.Client.PlaceCallAsync(new PlaceCallRequest { ModelId = Outbound, Phone = Lead, Name = "Ada" });
+
+        var bodies = harness.Sandbox.Requests.Where(r => r.Method == "POST" && r.Path == "/v2/calls").Select(r => r.Body).ToList();
+        Assert.Equal(2, bodies.Count);
+        using var withUrl = System.Text.Json.JsonDocument.Parse(bodies[0]!);
+        Assert.Equal("https://connector.example.com/api/webhooks/synthflow", withUrl.RootElement.GetProperty("external_webhook_url").GetString());
+        using var withoutUrl = System.Text.Json.JsonDocument.Parse(bodies[1]!);
+        Assert.False(withoutUrl.RootElement.TryGetProperty("external_webhook_url", out _));
+    }
+
+    [Fact]
     public async Task PlaceCall_from_a_number_not_attached_is_a_400()
     {
         await using var harness = await SynthflowClientHarness.StartAsync(Workspace());

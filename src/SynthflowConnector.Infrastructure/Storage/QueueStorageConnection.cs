@@ -1,0 +1,76 @@
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Configuration;
+
+namespace SynthflowConnector.Storage;
+
+/// <summary>
+/// Builds a <see cref="QueueServiceClient"/> from the same connection as <see cref="TableStorageConnection"/> (default
+/// <c>AzureWebJobsStorage</c>), the way the Functions QueueTrigger resolves it:
+/// <list type="number">
+/// <item>a connection string in <c>{name}</c> (or <c>ConnectionStrings:{name}</c>), <c>UseDevelopmentStorage=true</c> for Azurite;</item>
+/// <item>identity-based: <c>{name}__queueServiceUri</c>, or <c>{name}__accountName</c> for
+/// <c>https://{accountName}.queue.core.windows.net</c>, with the credential settings of <see cref="TableStorageConnection"/>.</item>
+/// </list>
+/// Messages are base64-encoded (<see cref="QueueMessageEncoding.Base64"/>): what the Functions QueueTrigger reads and writes.
+/// </summary>
+public static class QueueStorageConnection
+{
+    /// <exception cref="InvalidOperationException">The connection is not configured in any supported form; the message names the setting.</exception>
+    public static QueueServiceClient CreateServiceClient(
+        IConfiguration configuration,
+        string connectionName = TableStorageConnection.DefaultConnectionName,
+        QueueClientOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionName);
+        options ??= new QueueClientOptions();
+        options.MessageEncoding = QueueMessageEncoding.Base64;
+
+        var connectionString = configuration[connectionName] ?? configuration.GetConnectionString(connectionName);
+        if (!string.IsNullOrWhiteSpace(connectionString))
+        {
+            return FromConnectionString(connectionString, connectionName, options);
+        }
+
+        var section = configuration.GetSection(connectionName);
+        var endpoint = ResolveServiceUri(section, connectionName)
+            ?? throw new InvalidOperationException(
+                $"Queue storage is not configured: set '{connectionName}' to a connection string, or '{connectionName}__queueServiceUri' "
+                + $"(or '{connectionName}__accountName') for an identity-based connection.");
+        return new QueueServiceClient(endpoint, TableStorageConnection.CreateCredential(section), options);
+    }
+
+    private static QueueServiceClient FromConnectionString(string connectionString, string connectionName, QueueClientOptions options)
+    {
+        try
+        {
+            return new QueueServiceClient(connectionString, options);
+        }
+        catch (Exception exception) when (exception is FormatException or ArgumentException or InvalidOperationException)
+        {
+            // The SDK's messages can quote parts of the string (keys included): name the setting, never its value.
+            throw new InvalidOperationException(
+                $"'{connectionName}' is not a valid storage connection string for queues ({exception.GetType().Name}). "
+                + "Use the account's connection string (with a QueueEndpoint when it names endpoints), or UseDevelopmentStorage=true for Azurite.");
+        }
+    }
+
+    private static Uri? ResolveServiceUri(IConfigurationSection section, string connectionName)
+    {
+        if (section["queueServiceUri"] is { Length: > 0 } serviceUri)
+        {
+            return Uri.TryCreate(serviceUri, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http"
+                ? uri
+                : throw new InvalidOperationException($"'{section.Path}:queueServiceUri' is not an absolute URI.");
+        }
+
+        if (section["accountName"] is not { Length: > 0 } accountName)
+        {
+            return null;
+        }
+
+        return accountName is { Length: >= 3 and <= 24 } && accountName.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c))
+            ? new Uri($"https://{accountName}.queue.core.windows.net")
+            : throw new InvalidOperationException($"'{connectionName}__accountName' must be a storage account name (3 to 24 lowercase letters and digits).");
+    }
+}
