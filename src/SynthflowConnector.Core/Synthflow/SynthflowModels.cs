@@ -84,6 +84,9 @@ public sealed record PlaceCallRequest
     public string? LeadTimezone { get; init; }
     public string? Prompt { get; init; }
     public string? Greeting { get; init; }
+
+    /// <summary>Where Synthflow POSTs the post-call webhook (<c>external_webhook_url</c>); null sends none.</summary>
+    public string? ExternalWebhookUrl { get; init; }
 }
 
 /// <summary>What <c>POST /calls</c> answers: the call's id and the seconds until it starts.</summary>
