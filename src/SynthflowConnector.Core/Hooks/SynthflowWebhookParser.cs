@@ -57,9 +57,10 @@ public static class SynthflowWebhookParser
         try
         {
             var call = new Fields("call", ObjectOf(root, "call", "call") ?? []);
-            callId = call.Text("call_id") ?? new Fields(null, root).Text("call_id")
+            var id = call.Text("call_id") ?? new Fields(null, root).Text("call_id")
                 ?? throw new FieldException("call.call_id", "call.call_id is missing.");
-            CheckKey(callId, "call.call_id", MaxIdLength);
+            CheckKey(id, "call.call_id", MaxIdLength);
+            callId = id;
             return new SynthflowWebhookParseResult(callId, Read(root, call, callId, receivedAt), null, null);
         }
         catch (FieldException error)
