@@ -36,8 +36,18 @@ public static class CoreServiceCollectionExtensions
         services.TryAddTransient<CallerIdService>();
         services.TryAddTransient<CallService>();
         services.TryAddTransient<IPoolReconciler, PoolReconciler>();
+        return services;
+    }
 
-        // The call-ended trigger; its ports (stores, queues, sender, secret, receiver address) come from the infrastructure.
+    /// <summary>
+    /// The call-ended trigger's services (receiver, fan-out, delivery, sweep, subscriptions). Separate from
+    /// <see cref="AddConnectorCore"/> because their ports (<see cref="IHookSubscriptionStore"/>, <see cref="ICallEventStore"/>,
+    /// <see cref="IPlacedCallStore"/>, <see cref="IDeliveryFailureStore"/>, <see cref="IHookQueues"/>,
+    /// <see cref="ICallbackSender"/>, <see cref="IWebhookSecretSource"/>) must be registered too: the composition root
+    /// calls both. <see cref="HooksOptions"/> is registered and validated by <see cref="AddConnectorCore"/>.
+    /// </summary>
+    public static IServiceCollection AddConnectorHooks(this IServiceCollection services)
+    {
         services.TryAddTransient<CallEventIntake>();
         services.TryAddTransient<CallEventFanOut>();
         services.TryAddTransient<CallbackDelivery>();

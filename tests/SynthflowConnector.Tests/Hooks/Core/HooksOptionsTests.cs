@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Moq;
 using SynthflowConnector.Hooks;
 
 namespace SynthflowConnector.Tests.Hooks.Core;
@@ -64,6 +65,37 @@ public sealed class HooksOptionsTests
     [InlineData(500, 14_400)]
     public void Retry_delays_double_from_the_base_up_to_the_cap(int attempt, int seconds) =>
         Assert.Equal(TimeSpan.FromSeconds(seconds), new HooksOptions().RetryDelay(attempt));
+
+    [Fact]
+    public void The_hook_services_resolve_from_core_and_their_ports()
+    {
+        var configuration = new ConfigurationBuilder().Build();
+        using var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddLogging()
+            .AddSingleton<SynthflowConnector.Synthflow.ISynthflowClient>(new FakeSynthflowCalls())
+            .AddSingleton<IHookSubscriptionStore>(new InMemorySubscriptionStore())
+            .AddSingleton<ICallEventStore>(new InMemoryCallEventStore())
+            .AddSingleton<IPlacedCallStore>(new InMemoryPlacedCallStore())
+            .AddSingleton<IDeliveryFailureStore>(new InMemoryFailureStore())
+            .AddSingleton<IHookQueues>(new InMemoryHookQueues())
+            .AddSingleton<ICallbackSender>(new HttpCallbackSender(new HttpClient()))
+            .AddSingleton<IWebhookSecretSource>(new FixedSecret("s"))
+            .AddSingleton(Mock.Of<SynthflowConnector.Calls.ICallerIdStore>())
+            .AddSingleton<SynthflowConnector.Calls.ICallLedger>(new Tests.Calls.InMemoryCallLedger())
+            .AddSingleton(Mock.Of<SynthflowConnector.Pools.IPoolStore>())
+            .AddSingleton<IWebhookReceiverAddress>(new FixedReceiverAddress(null))
+            .AddConnectorCore()
+            .AddConnectorHooks()
+            .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+
+        Assert.NotNull(services.GetRequiredService<CallEventIntake>());
+        Assert.NotNull(services.GetRequiredService<CallEventFanOut>());
+        Assert.NotNull(services.GetRequiredService<CallbackDelivery>());
+        Assert.NotNull(services.GetRequiredService<CallEndSweep>());
+        Assert.NotNull(services.GetRequiredService<HookSubscriptionService>());
+        Assert.NotNull(services.GetRequiredService<SynthflowConnector.Calls.CallService>());
+    }
 
     private static HooksOptions Resolve(Dictionary<string, string?> settings)
     {
