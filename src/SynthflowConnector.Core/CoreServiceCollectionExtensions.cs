@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using SynthflowConnector.Agents;
 using SynthflowConnector.Calls;
+using SynthflowConnector.Hooks;
 using SynthflowConnector.Pools;
 using SynthflowConnector.Synthflow;
 
@@ -13,7 +14,8 @@ public static class CoreServiceCollectionExtensions
 {
     /// <summary>
     /// The domain services and their validated options. The ports they need (<see cref="ISynthflowClient"/>,
-    /// <see cref="IPoolStore"/>, <see cref="ICallLedger"/>, <see cref="ICallerIdStore"/>) come from the infrastructure.
+    /// <see cref="IPoolStore"/>, <see cref="ICallLedger"/>, <see cref="ICallerIdStore"/>, the trigger's stores and queues) come from
+    /// the infrastructure.
     /// </summary>
     public static IServiceCollection AddConnectorCore(this IServiceCollection services)
     {
@@ -26,12 +28,31 @@ public static class CoreServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PoolsOptions>, PoolsOptionsValidator>());
         services.AddOptions<ReconcileOptions>().BindConfiguration(ReconcileOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReconcileOptions>, ReconcileOptionsValidator>());
+        services.AddOptions<HooksOptions>().BindConfiguration(HooksOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HooksOptions>, HooksOptionsValidator>());
 
         services.TryAddSingleton<AttachedNumbersCache>();
         services.TryAddTransient<AgentPhoneNumberService>();
         services.TryAddTransient<CallerIdService>();
         services.TryAddTransient<CallService>();
         services.TryAddTransient<IPoolReconciler, PoolReconciler>();
+        return services;
+    }
+
+    /// <summary>
+    /// The call-ended trigger's services (receiver, fan-out, delivery, sweep, subscriptions). Separate from
+    /// <see cref="AddConnectorCore"/> because their ports (<see cref="IHookSubscriptionStore"/>, <see cref="ICallEventStore"/>,
+    /// <see cref="IPlacedCallStore"/>, <see cref="IDeliveryFailureStore"/>, <see cref="IHookQueues"/>,
+    /// <see cref="ICallbackSender"/>, <see cref="IWebhookSecretSource"/>) must be registered too: the composition root
+    /// calls both. <see cref="HooksOptions"/> is registered and validated by <see cref="AddConnectorCore"/>.
+    /// </summary>
+    public static IServiceCollection AddConnectorHooks(this IServiceCollection services)
+    {
+        services.TryAddTransient<CallEventIntake>();
+        services.TryAddTransient<CallEventFanOut>();
+        services.TryAddTransient<CallbackDelivery>();
+        services.TryAddTransient<CallEndSweep>();
+        services.TryAddTransient<HookSubscriptionService>();
         return services;
     }
 }

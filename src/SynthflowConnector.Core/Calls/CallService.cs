@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SynthflowConnector.Agents;
+using SynthflowConnector.Hooks;
 using SynthflowConnector.PhoneNumbers;
 using SynthflowConnector.Synthflow;
 
@@ -9,6 +10,9 @@ namespace SynthflowConnector.Calls;
 /// <summary>
 /// Places calls with caller-ID choice and idempotency: the key is claimed first (<see cref="IdempotentCallLedger"/>),
 /// so a duplicate is answered from the ledger and only the request holding the key chooses a caller ID and dials.
+/// Every call asks Synthflow to post its post-call webhook to the connector's receiver, and a placed call is recorded in
+/// <see cref="IPlacedCallStore"/> for the call-ended trigger (the store and the address are optional: without them a
+/// call is placed as before).
 /// </summary>
 public sealed partial class CallService(
     ISynthflowClient synthflow,
@@ -18,7 +22,9 @@ public sealed partial class CallService(
     IOptions<CallsOptions> callsOptions,
     IOptions<SynthflowOptions> synthflowOptions,
     TimeProvider timeProvider,
-    ILogger<CallService> logger)
+    ILogger<CallService> logger,
+    IPlacedCallStore? placedCalls = null,
+    IWebhookReceiverAddress? webhookReceiver = null)
 {
     // Logs under this service's category, as before the state machine had its own type.
     private readonly IdempotentCallLedger _attempts = new(ledger, synthflow, callsOptions, synthflowOptions, timeProvider, logger);
@@ -85,6 +91,7 @@ public sealed partial class CallService(
             LeadTimezone = command.LeadTimezone,
             Prompt = command.Prompt,
             Greeting = command.Greeting,
+            ExternalWebhookUrl = WebhookUrl(command)?.AbsoluteUri,
         };
 
         CallPlaced placed;
@@ -115,6 +122,7 @@ public sealed partial class CallService(
             Eta = placed.Eta,
             IdempotentReplay = false,
         };
+        await RecordPlacedAsync(command, claim?.Key, placed.CallId, choice.FromPhoneNumber).ConfigureAwait(false);
         if (claim is { } done)
         {
             await _attempts.CompleteAsync(done, response).ConfigureAwait(false);
@@ -136,8 +144,46 @@ public sealed partial class CallService(
             cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Where Synthflow posts the webhook: the connector's receiver; without one (live mode without a public address), the
+    /// request's own URL, so its caller still hears of the end.
+    /// </summary>
+    private Uri? WebhookUrl(MakeCallCommand command) => webhookReceiver?.ReceiverUrl ?? command.ForwardWebhookUrl;
+
+    /// <summary>Records the call for the trigger's sweep and enrichment. The call was placed: a failure here is logged, never raised.</summary>
+    private async Task RecordPlacedAsync(MakeCallCommand command, string? idempotencyKey, string callId, string? fromPhoneNumber)
+    {
+        if (placedCalls is null)
+        {
+            return;
+        }
+
+        var placed = new PlacedCall
+        {
+            CallId = callId,
+            ModelId = command.ModelId,
+            PlacedAt = timeProvider.GetUtcNow(),
+            IdempotencyKey = idempotencyKey,
+            ForwardUrl = webhookReceiver?.ReceiverUrl is null ? null : command.ForwardWebhookUrl,
+            ToPhoneNumber = command.Phone,
+            FromPhoneNumber = fromPhoneNumber,
+        };
+        try
+        {
+            // Not the request's token: the call exists whether or not the caller still waits for the answer.
+            await placedCalls.AddAsync(placed, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception error)
+        {
+            LogNotRecorded(logger, callId, error.GetType().Name);
+        }
+    }
+
     /// <summary>Frees a claimed key (no call was placed); nothing to do without a key.</summary>
     private Task ReleaseAsync(CallClaim? claim) => claim is null ? Task.CompletedTask : _attempts.ReleaseAsync(claim);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Placed call {CallId} but could not record it for the call-ended trigger ({Error}); its webhook still counts, the sweep will not look for it")]
+    private static partial void LogNotRecorded(ILogger logger, string callId, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Placed call {CallId} to {Recipient} from {From}")]
     private static partial void LogPlaced(ILogger logger, string callId, MaskedPhoneNumber recipient, MaskedPhoneNumber from);

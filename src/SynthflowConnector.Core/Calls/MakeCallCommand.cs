@@ -18,6 +18,9 @@ public sealed record MakeCallCommand
     public string? Prompt { get; init; }
     public string? Greeting { get; init; }
 
+    /// <summary>The request's own webhook URL: Synthflow still posts to the connector's receiver, which forwards the webhook here.</summary>
+    public Uri? ForwardWebhookUrl { get; init; }
+
     /// <summary>A digest of everything asked, so a key reused for a different call is recognised.</summary>
     public string Hash()
     {
@@ -29,6 +32,12 @@ public sealed record MakeCallCommand
         foreach (var variable in (CustomVariables ?? []).OrderBy(v => v.Key, StringComparer.Ordinal))
         {
             canonical.Append(variable.Key).Append('\u001e').Append(variable.Value).Append('\u001f');
+        }
+
+        if (ForwardWebhookUrl is not null)
+        {
+            // Only when set, so the digests of requests without one stay what they were before the field existed.
+            canonical.Append('\u001d').Append(ForwardWebhookUrl.AbsoluteUri);
         }
 
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical.ToString())));
