@@ -120,7 +120,7 @@ public sealed class RouteContractTests
     public void Every_definition_is_a_contract_type_that_some_operation_uses()
     {
         var used = HostSurface.Routes.SelectMany(r => r.ResponseTypes).SelectMany(Reachable).Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
-        used.Add(nameof(Hooks.CallEndedEvent)); // what the trigger posts to flows (x-ms-notification-content), not an answer
+        used.Add(nameof(global::SynthflowConnector.Hooks.CallEndedEvent)); // what the trigger posts to flows (x-ms-notification-content), not an answer
 
         var definitions = Definition.Swagger.GetProperty("definitions").EnumerateObject().Select(d => d.Name).ToList();
 

@@ -31,6 +31,6 @@ public sealed class InfraHooksTests(InfraDeployments infra)
     {
         // Empty: the app reads WEBSITE_HOSTNAME, which App Service sets; the setting exists so it can be changed in place.
         Assert.Equal(string.Empty, infra.Live.AppSettings["Connector__PublicBaseUrl"]);
-        Assert.Contains("Synthflow--WebhookSecret", infra.Live.AppSettings["Synthflow__WebhookSecret"], StringComparison.Ordinal);
+        Assert.Contains("@Microsoft.KeyVault(SecretUri=", infra.Live.AppSettings["Synthflow__WebhookSecret"], StringComparison.Ordinal);
     }
 }

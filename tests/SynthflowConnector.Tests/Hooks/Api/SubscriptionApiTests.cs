@@ -14,6 +14,7 @@ namespace SynthflowConnector.Tests.Hooks.Api;
 public sealed class SubscriptionApiTests(AzuriteFixture azurite) : IAsyncLifetime
 {
     private const string FlowCallback = "https://prod-12.westeurope.logic.azure.com/workflows/0a1b/triggers/manual/paths/invoke?api-version=2016-06-01&sig=s3cr3t-signature";
+    private const string SalesEast = global::SynthflowConnector.Sandbox.SandboxSeed.SalesEastModelId;
     private static readonly Uri Hooks = new("/api/hooks/call-ended", UriKind.Relative);
 
     private ConnectorHostHarness _host = null!;
@@ -109,7 +110,7 @@ public sealed class SubscriptionApiTests(AzuriteFixture azurite) : IAsyncLifetim
     [Fact]
     public async Task Make_a_call_refuses_an_unsafe_webhookUrl_naming_it_and_places_nothing()
     {
-        var body = $$"""{"modelId":"{{global::SynthflowConnector.Sandbox.SandboxSeed.SalesEastModelId}}","phone":"+14155550123","name":"Ada","webhookUrl":"http://192.168.0.10/hook"}""";
+        var body = $$"""{"modelId":"{{SalesEast}}","phone":"+14155550123","name":"Ada","webhookUrl":"http://192.168.0.10/hook"}""";
 
         await HttpAssert.ProblemAsync(await _host.Client.PostAsync(new Uri("/api/calls", UriKind.Relative), HttpAssert.Raw(body)), HttpStatusCode.BadRequest, "webhookUrl");
         Assert.Equal(0, _host.Sandbox.CountRequests("POST", "/v2/calls"));
