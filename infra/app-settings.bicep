@@ -13,7 +13,7 @@ param apiKeySecretUri string
 @description('Versionless URI of the Key Vault secret holding the webhook secret; empty leaves the setting empty.')
 param webhookSecretUri string
 
-@description('The app\'s own settings (Synthflow__*, Calls__*, Pools__*, Reconcile__*), by name; none is a secret.')
+@description('The app\'s own settings (Synthflow__*, Calls__*, Pools__*, Reconcile__*, Hooks__*, Connector__PublicBaseUrl), by name; none is a secret.')
 param values object
 
 resource functionApp 'Microsoft.Web/sites@2024-04-01' existing = {
@@ -22,7 +22,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' existing = {
 
 var storageSuffix = environment().suffixes.storage
 
-// Identity-based AzureWebJobsStorage: the host (timer leases, Flex deployment) and the app's tables, no keys.
+// Identity-based AzureWebJobsStorage: the host (timer leases, queue triggers, Flex deployment) and the app's tables and
+// queues, no keys.
 var platformSettings = {
   AzureWebJobsStorage__blobServiceUri: 'https://${storageAccountName}.blob.${storageSuffix}'
   AzureWebJobsStorage__queueServiceUri: 'https://${storageAccountName}.queue.${storageSuffix}'

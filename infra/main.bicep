@@ -76,6 +76,20 @@ param reconcileMaxParallelAgents int = 8
 param reconcileMaxRunDuration string = '00:08:00'
 param reconcileMaxDetachPerRun int = 5
 
+// The "When a call ends" trigger (README, "When a call ends").
+@description('The receiver\'s public base URL, when WEBSITE_HOSTNAME is not it (a custom domain or a gateway); empty uses the app\'s own host name.')
+param connectorPublicBaseUrl string = ''
+param hooksDeliveryTimeout string = '00:00:10'
+param hooksRetryBaseDelay string = '00:00:15'
+param hooksRetryMaxDelay string = '04:00:00'
+param hooksRetryWindow string = '1.00:00:00'
+
+@description('Six-field NCRONTAB (seconds first, UTC) of the sweep that finds calls whose webhook never came; the timer needs the setting.')
+param hooksSweepSchedule string = '0 */1 * * * *'
+param hooksSweepGrace string = '00:02:00'
+param hooksSweepLookback string = '2.00:00:00'
+param hooksSweepEnabled bool = true
+
 var isFlex = hostingPlan == 'FlexConsumption'
 var suffix = uniqueString(resourceGroup().id)
 var prefix = toLower(namePrefix)
@@ -295,6 +309,15 @@ module settings 'app-settings.bicep' = {
       Reconcile__MaxParallelAgents: string(reconcileMaxParallelAgents)
       Reconcile__MaxRunDuration: reconcileMaxRunDuration
       Reconcile__MaxDetachPerRun: string(reconcileMaxDetachPerRun)
+      Connector__PublicBaseUrl: connectorPublicBaseUrl
+      Hooks__DeliveryTimeout: hooksDeliveryTimeout
+      Hooks__RetryBaseDelay: hooksRetryBaseDelay
+      Hooks__RetryMaxDelay: hooksRetryMaxDelay
+      Hooks__RetryWindow: hooksRetryWindow
+      Hooks__SweepSchedule: hooksSweepSchedule
+      Hooks__SweepGrace: hooksSweepGrace
+      Hooks__SweepLookback: hooksSweepLookback
+      Hooks__SweepEnabled: hooksSweepEnabled ? 'true' : 'false'
     }
   }
   // Key Vault references resolve, and the host reaches its storage, only once the identity holds its roles.

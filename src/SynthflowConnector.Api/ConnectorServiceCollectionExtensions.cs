@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using SynthflowConnector.Hooks;
 using SynthflowConnector.Hosting;
 using SynthflowConnector.Http;
 using SynthflowConnector.Synthflow;
@@ -26,9 +27,14 @@ public static class ConnectorServiceCollectionExtensions
 
         services.AddConnectorCore();
         services.AddConnectorInfrastructure();
+        services.TryAddSingleton<IWebhookSecretSource, WebhookSecretSource>();
+        services.TryAddSingleton<IWebhookReceiverAddress, WebhookReceiverAddress>();
+        services.TryAddSingleton<TriggerReadiness>();
+        services.AddHostedService(sp => sp.GetRequiredService<TriggerReadiness>());
         services.TryAddSingleton<HealthEndpoint>();
         services.TryAddTransient<ConnectorEndpoints>();
         services.TryAddTransient<PoolEndpoints>();
+        services.TryAddTransient<HookEndpoints>();
         return services;
     }
 }

@@ -56,12 +56,16 @@ public sealed class FunctionMetadataTests(AzuriteFixture azurite) : IAsyncLifeti
         Assert.Equal(functions.Count, WorkerFunctions.Http.Select(function => function.Name).Distinct(StringComparer.Ordinal).Count());
     }
 
+    /// <summary>The health probe, and Synthflow's webhook receiver (Synthflow sends no key; the signature authenticates it).</summary>
+    private static readonly string[] AnonymousFunctions = ["Health", "ReceiveSynthflowWebhook"];
+
     [Fact]
-    public async Task Health_is_the_only_anonymous_function_as_the_Host_requires_a_key_everywhere_else()
+    public async Task Health_and_the_webhook_receiver_are_the_only_anonymous_functions_as_the_Host_requires_a_key_everywhere_else()
     {
+        Assert.Equal(AnonymousFunctions, WorkerFunctions.Http.Where(function => function.AuthLevel == "Anonymous").Select(function => function.Name).Order(StringComparer.Ordinal));
         foreach (var function in WorkerFunctions.Http)
         {
-            Assert.Equal(function.Name == "Health" ? "Anonymous" : "Function", function.AuthLevel);
+            Assert.Equal(AnonymousFunctions.Contains(function.Name) ? "Anonymous" : "Function", function.AuthLevel);
 
             // The Host's stand-in for function keys must agree: no key, 401 exactly where a key is required.
             var path = $"/{WorkerFunctions.RoutePrefix}/" + string.Join('/', function.Route!.Split('/').Select(segment => segment.StartsWith('{') ? "x" : segment));
@@ -86,7 +90,7 @@ public sealed class FunctionMetadataTests(AzuriteFixture azurite) : IAsyncLifeti
             .Order(StringComparer.Ordinal)
             .ToList();
 
-        // Every function that needs a key is an action; the anonymous health probe is not part of the connector.
+        // Every function that needs a key is an operation; the anonymous health probe and webhook receiver are not part of the connector.
         var actions = WorkerFunctions.Http.Where(function => function.AuthLevel == "Function")
             .SelectMany(function => function.Methods.Select(method => $"{function.Name} {method} /{function.Route}"))
             .Order(StringComparer.Ordinal)
@@ -102,15 +106,41 @@ public sealed class FunctionMetadataTests(AzuriteFixture azurite) : IAsyncLifeti
     }
 
     [Fact]
-    public void ReconcilePools_is_the_only_timer_and_reads_its_schedule_from_Reconcile__Schedule()
+    public void The_timers_read_their_schedules_from_settings_the_example_file_defines()
     {
-        var timer = Assert.Single(WorkerFunctions.All, function => !function.IsHttp);
+        var timers = WorkerFunctions.All.Where(function => function.Trigger == "timerTrigger").ToDictionary(function => function.Name, function => function.Schedule, StringComparer.Ordinal);
 
-        Assert.Equal("ReconcilePools", timer.Name);
-        Assert.Equal("timerTrigger", timer.Trigger);
-        Assert.Equal("%Reconcile__Schedule%", timer.Schedule);
+        Assert.Equal(new Dictionary<string, string?> { ["ReconcilePools"] = "%Reconcile__Schedule%", ["SweepEndedCalls"] = "%Hooks__SweepSchedule%" }, timers);
         using var example = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "local.settings.example.json")));
-        Assert.Equal("0 */5 * * * *", example.RootElement.GetProperty("Values").GetProperty("Reconcile__Schedule").GetString());
+        var values = example.RootElement.GetProperty("Values");
+        Assert.Equal("0 */5 * * * *", values.GetProperty("Reconcile__Schedule").GetString());
+        Assert.Equal("0 */1 * * * *", values.GetProperty("Hooks__SweepSchedule").GetString());
+    }
+
+    [Fact]
+    public void The_queue_triggers_drain_the_trigger_queues_on_AzureWebJobsStorage()
+    {
+        var queues = WorkerFunctions.All.Where(function => function.Trigger == "queueTrigger")
+            .ToDictionary(function => function.Name, function => (function.QueueName, function.Connection), StringComparer.Ordinal);
+
+        Assert.Equal(
+            new Dictionary<string, (string?, string?)>
+            {
+                ["FanOutCallEvent"] = (Hooks.IHookQueues.EventsQueue, "AzureWebJobsStorage"),
+                ["DeliverCallEvent"] = (Hooks.IHookQueues.DeliveriesQueue, "AzureWebJobsStorage"),
+            },
+            queues);
+        Assert.Equal(["call-events", "call-deliveries"], queues.Values.Select(queue => queue.Item1));
+
+        // The Functions host's queue settings: quick polling, five tries before {queue}-poison, base64 messages.
+        using var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(WorkerFunctions.OutputDirectory, "host.json")));
+        var settings = host.RootElement.GetProperty("extensions").GetProperty("queues");
+        Assert.Equal("00:00:02", settings.GetProperty("maxPollingInterval").GetString());
+        Assert.Equal(5, settings.GetProperty("maxDequeueCount").GetInt32());
+        Assert.Equal("base64", settings.GetProperty("messageEncoding").GetString());
+        Assert.Equal(Hooks.IHookQueues.DeliveriesQueue + "-poison", Hooks.IHookQueues.DeliveriesPoisonQueue);
+        using var extensions = JsonDocument.Parse(File.ReadAllText(Path.Combine(WorkerFunctions.OutputDirectory, "extensions.json")));
+        Assert.Contains(extensions.RootElement.GetProperty("extensions").EnumerateArray(), extension => extension.GetProperty("name").GetString() == "AzureStorageQueues");
     }
 
     [Fact]
@@ -128,5 +158,5 @@ public sealed class FunctionMetadataTests(AzuriteFixture azurite) : IAsyncLifeti
     }
 
     private static List<string> Describe(IEnumerable<WorkerFunction> functions) =>
-        [.. functions.Select(f => $"{f.Name} {f.EntryPoint} {f.Trigger} {f.AuthLevel} {string.Join(',', f.Methods)} {f.Route} {f.Schedule}").Order(StringComparer.Ordinal)];
+        [.. functions.Select(f => $"{f.Name} {f.EntryPoint} {f.Trigger} {f.AuthLevel} {string.Join(',', f.Methods)} {f.Route} {f.Schedule} {f.QueueName} {f.Connection}").Order(StringComparer.Ordinal)];
 }

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SynthflowConnector.Pools;
@@ -8,97 +7,23 @@ using SynthflowConnector.Pools;
 namespace SynthflowConnector.Hosting;
 
 /// <summary>
-/// The Host's stand-in for the Functions timer: runs the reconciler on <c>Reconcile__Schedule</c> (six-field NCRONTAB,
-/// UTC), one run at a time. Waits on <see cref="TimeProvider"/>, so tests move time instead of waiting. Occurrences
-/// missed while a run overran are collapsed into the next one, as the Functions timer does.
+/// The Host's stand-in for the <c>ReconcilePools</c> timer: runs the reconciler on <c>Reconcile__Schedule</c> unless
+/// <c>Reconcile__Enabled</c> is false (reconcile-now still works then).
 /// </summary>
-public sealed partial class ReconcileScheduler(
+public sealed class ReconcileScheduler(
     IServiceScopeFactory scopes,
     IOptions<ReconcileOptions> options,
     TimeProvider timeProvider,
-    ILogger<ReconcileScheduler> logger) : BackgroundService
+    ILogger<ReconcileScheduler> logger) : CronScheduler<ReconcileRunSummary>(scopes, timeProvider, logger)
 {
-    private TaskCompletionSource<DateTimeOffset> _armed = NewSource<DateTimeOffset>();
-    private TaskCompletionSource<ReconcileRunSummary> _completed = NewSource<ReconcileRunSummary>();
+    protected override string JobName => "reconcile";
 
-    /// <summary>
-    /// Completes with the occurrence the scheduler waits for, once its timer is set: moving the clock to it then starts
-    /// a run. For tests and diagnostics.
-    /// </summary>
-    public Task<DateTimeOffset> NextOccurrence => Volatile.Read(ref _armed).Task;
+    protected override (string Enabled, string Schedule) SettingNames => ("Reconcile__Enabled", "Reconcile__Schedule");
 
-    /// <summary>Completes with the summary of the next run to finish (faulted if that run throws).</summary>
-    public Task<ReconcileRunSummary> NextRunCompleted => Volatile.Read(ref _completed).Task;
+    protected override (bool Enabled, string? Schedule) ReadSettings() => (options.Value.Enabled, options.Value.Schedule);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var settings = options.Value;
-        if (!settings.Enabled)
-        {
-            LogOff(logger);
-            return;
-        }
-
-        if (!ReconcileOptions.TryParseSchedule(settings.Schedule, out var schedule))
-        {
-            // ReconcileOptionsValidator refuses this at start-up; reaching here means validation was bypassed.
-            throw new InvalidOperationException($"Reconcile__Schedule '{settings.Schedule}' is not a six-field NCRONTAB expression.");
-        }
-
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var now = timeProvider.GetUtcNow();
-            var next = new DateTimeOffset(schedule.GetNextOccurrence(now.UtcDateTime), TimeSpan.Zero);
-            var wait = Task.Delay(next - now, timeProvider, stoppingToken);
-            LogNext(logger, next);
-            Volatile.Read(ref _armed).TrySetResult(next);
-            try
-            {
-                await wait.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-
-            Volatile.Write(ref _armed, NewSource<DateTimeOffset>());
-            await RunOnceAsync(stoppingToken).ConfigureAwait(false);
-        }
-    }
-
-    private async Task RunOnceAsync(CancellationToken stoppingToken)
-    {
-        var completed = Interlocked.Exchange(ref _completed, NewSource<ReconcileRunSummary>());
-        try
-        {
-            // A scope per run: the reconciler and its typed HTTP client are transient.
-            using var scope = scopes.CreateScope();
-            var reconciler = scope.ServiceProvider.GetRequiredService<IPoolReconciler>();
-            var summary = await reconciler.RunAsync(stoppingToken).ConfigureAwait(false);
-            completed.TrySetResult(summary);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            completed.TrySetCanceled(stoppingToken);
-        }
-        catch (Exception exception)
-        {
-            // One broken run (storage down, say) must not stop the schedule: the next occurrence tries again.
-            LogRunFailed(logger, exception);
-            completed.TrySetException(exception);
-        }
-    }
-
-    private static TaskCompletionSource<T> NewSource<T>() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Reconcile scheduler is off (Reconcile__Enabled is false); reconcile-now still works")]
-    private static partial void LogOff(ILogger logger);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Next reconcile run at {Next:O}")]
-    private static partial void LogNext(ILogger logger, DateTimeOffset next);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "The reconcile run failed; the next occurrence tries again")]
-    private static partial void LogRunFailed(ILogger logger, Exception exception);
+    protected override Task<ReconcileRunSummary> RunAsync(IServiceProvider services, CancellationToken cancellationToken) =>
+        services.GetRequiredService<IPoolReconciler>().RunAsync(cancellationToken);
 }
 
 public static class ReconcileSchedulerServiceCollectionExtensions

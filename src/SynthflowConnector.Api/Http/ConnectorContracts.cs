@@ -30,6 +30,9 @@ public sealed record MakeCallRequest
 
     /// <summary>Alternative to the <c>Idempotency-Key</c> header, for clients that cannot set headers.</summary>
     public string? IdempotencyKey { get; init; }
+
+    /// <summary>Where to forward Synthflow's post-call webhook too (the connector still receives it first).</summary>
+    public string? WebhookUrl { get; init; }
 }
 
 /// <summary>RFC 7807 problem details, with the field errors and Synthflow's request id when there is one.</summary>
@@ -75,4 +78,10 @@ public static class ConnectorJson
 [JsonSerializable(typeof(MakeCallResponse))]
 [JsonSerializable(typeof(CallDetails))]
 [JsonSerializable(typeof(ConnectorProblem))]
+[JsonSerializable(typeof(SubscribeCallEndedRequest))]
+[JsonSerializable(typeof(CallEndedSubscription))]
+[JsonSerializable(typeof(CallEndedSubscriptionList))]
+[JsonSerializable(typeof(CallEndedUnsubscribeResult))]
+[JsonSerializable(typeof(CallEndedDeliveryFailureList))]
+[JsonSerializable(typeof(WebhookReceipt))]
 public sealed partial class ConnectorJsonContext : JsonSerializerContext;

@@ -9,13 +9,15 @@ public static class ConnectorEndpointRouteBuilderExtensions
     /// <summary>
     /// Maps the connector's routes on plain ASP.NET Core (the Host), under <c>/api</c>: the same
     /// <see cref="ConnectorRoutes"/> and <see cref="ConnectorEndpoints"/> the Functions app uses, with the function key
-    /// required on every route but health.
+    /// required on every route but health and Synthflow's webhook receiver (<see cref="ConnectorRoutes.Anonymous"/>).
     /// </summary>
     public static IEndpointRouteBuilder MapConnectorEndpoints(this IEndpointRouteBuilder routes)
     {
         var api = routes.MapGroup("/" + ConnectorRoutes.Prefix);
         api.MapGet(ConnectorRoutes.Health, (HttpRequest request, ConnectorEndpoints endpoints) => endpoints.Health(request))
             .WithName("Health");
+        api.MapPost(ConnectorRoutes.SynthflowWebhook, (HttpRequest request, HookEndpoints hooks, CancellationToken cancellationToken) =>
+            hooks.ReceiveSynthflowWebhookAsync(request, cancellationToken)).WithName("ReceiveSynthflowWebhook");
 
         var secured = api.MapGroup(string.Empty).AddEndpointFilter(ConnectorApiKey.Filter);
         secured.MapGet(ConnectorRoutes.Agents, (HttpRequest request, ConnectorEndpoints endpoints, CancellationToken cancellationToken) =>
@@ -33,7 +35,20 @@ public static class ConnectorEndpointRouteBuilderExtensions
         secured.MapGet(ConnectorRoutes.Call, (HttpRequest request, string callId, ConnectorEndpoints endpoints, CancellationToken cancellationToken) =>
             endpoints.GetCallAsync(request, callId, cancellationToken)).WithName("GetCall");
         MapPools(secured);
+        MapHooks(secured);
         return routes;
+    }
+
+    private static void MapHooks(RouteGroupBuilder secured)
+    {
+        secured.MapPost(ConnectorRoutes.CallEndedHooks, (HttpRequest request, HookEndpoints hooks, CancellationToken cancellationToken) =>
+            hooks.SubscribeCallEndedAsync(request, cancellationToken)).WithName("WhenCallEnds");
+        secured.MapGet(ConnectorRoutes.CallEndedHooks, (HttpRequest request, HookEndpoints hooks, CancellationToken cancellationToken) =>
+            hooks.ListCallEndedSubscriptionsAsync(request, cancellationToken)).WithName("ListCallEndedSubscriptions");
+        secured.MapGet(ConnectorRoutes.CallEndedHookFailures, (HttpRequest request, HookEndpoints hooks, CancellationToken cancellationToken) =>
+            hooks.ListCallEndedFailuresAsync(request, cancellationToken)).WithName("ListCallEndedFailures");
+        secured.MapDelete(ConnectorRoutes.CallEndedHook, (HttpRequest request, string subscriptionId, HookEndpoints hooks, CancellationToken cancellationToken) =>
+            hooks.UnsubscribeCallEndedAsync(request, subscriptionId, cancellationToken)).WithName("DeleteCallEndedSubscription");
     }
 
     private static void MapPools(RouteGroupBuilder secured)

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using SynthflowConnector.Agents;
 using SynthflowConnector.Calls;
 using SynthflowConnector.Synthflow;
@@ -15,6 +16,7 @@ public sealed partial class ConnectorEndpoints(
     AgentPhoneNumberService agents,
     CallService calls,
     HealthEndpoint health,
+    IOptions<SynthflowOptions> options,
     ILogger<ConnectorEndpoints> logger)
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
@@ -108,7 +110,7 @@ public sealed partial class ConnectorEndpoints(
         }
 
         var errors = new FieldErrors();
-        var command = ValidateCall(body!, errors);
+        var command = ValidateCall(body!, errors, options.Value.IsSandbox);
         var key = ValidateIdempotencyKey(request.Headers[IdempotencyKeyHeader].ToString(), body!.IdempotencyKey, errors);
         if (errors.Any)
         {
@@ -176,7 +178,7 @@ public sealed partial class ConnectorEndpoints(
         return field == "phoneNumbers" ? AttachPhoneNumbers.ByNumbers(distinct) : AttachPhoneNumbers.BySlugs(distinct);
     }
 
-    private static MakeCallCommand? ValidateCall(MakeCallRequest body, FieldErrors errors)
+    private static MakeCallCommand? ValidateCall(MakeCallRequest body, FieldErrors errors, bool sandbox)
     {
         ConnectorValidation.ModelId(errors, body.ModelId);
         var phone = errors.PhoneNumber("phone", body.Phone);
@@ -219,6 +221,7 @@ public sealed partial class ConnectorEndpoints(
         var timezone = errors.Text("leadTimezone", body.LeadTimezone, 64);
         var prompt = errors.Text("prompt", body.Prompt, 20_000, multiline: true);
         var greeting = errors.Text("greeting", body.Greeting, 2_000, multiline: true);
+        _ = HookValidation.CallbackUrl(errors, "webhookUrl", body.WebhookUrl, sandbox, required: false);
         return errors.Any ? null : new MakeCallCommand
         {
             ModelId = body.ModelId!,

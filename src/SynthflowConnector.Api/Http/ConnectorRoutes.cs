@@ -21,4 +21,13 @@ public static class ConnectorRoutes
     public const string Pool = "pools/{modelId}";
     public const string PoolPlan = "pools/{modelId}/plan";
     public const string PoolReconcile = "pools/{modelId}/reconcile";
+    public const string CallEndedHooks = "hooks/call-ended";
+    public const string CallEndedHook = "hooks/call-ended/{subscriptionId}";
+    public const string CallEndedHookFailures = "hooks/call-ended/failures";
+
+    /// <summary>Synthflow's post-call webhooks: anonymous (Synthflow sends no key), authenticated by their signature.</summary>
+    public const string SynthflowWebhook = "webhooks/synthflow";
+
+    /// <summary>The routes served without a function key: the health probe and the webhook receiver. Neither is a connector operation.</summary>
+    public static IReadOnlyList<string> Anonymous { get; } = [Health, SynthflowWebhook];
 }

@@ -16,7 +16,9 @@ namespace SynthflowConnector.Functions.Tests.Infrastructure;
 /// <param name="Methods">HTTP verbs, upper case.</param>
 /// <param name="Route">The route template without the host's prefix, null for other triggers.</param>
 /// <param name="Schedule">The timer schedule (or <c>%Setting%</c>), null for other triggers.</param>
-public sealed record WorkerFunction(string Name, string EntryPoint, string Trigger, string? AuthLevel, IReadOnlyList<string> Methods, string? Route, string? Schedule)
+/// <param name="QueueName">The queue a queue trigger drains, null for other triggers.</param>
+/// <param name="Connection">The storage connection setting of a queue trigger, null for other triggers.</param>
+public sealed record WorkerFunction(string Name, string EntryPoint, string Trigger, string? AuthLevel, IReadOnlyList<string> Methods, string? Route, string? Schedule, string? QueueName = null, string? Connection = null)
 {
     public bool IsHttp => Trigger == "httpTrigger";
 
@@ -43,7 +45,7 @@ public sealed record WorkerFunction(string Name, string EntryPoint, string Trigg
         var methods = trigger.TryGetProperty("methods", out var verbs)
             ? verbs.EnumerateArray().Select(verb => verb.GetString()!.ToUpperInvariant()).ToList()
             : [];
-        return new WorkerFunction(name, entryPoint, trigger.GetProperty("type").GetString()!, Text("authLevel"), methods, Text("route"), Text("schedule"));
+        return new WorkerFunction(name, entryPoint, trigger.GetProperty("type").GetString()!, Text("authLevel"), methods, Text("route"), Text("schedule"), Text("queueName"), Text("connection"));
     }
 }
 

@@ -96,6 +96,7 @@ public static partial class CertificationRules
         new("Caller ID and detached number are dropdowns of the agent's attached numbers", AttachedNumberDropdowns),
         new("Input enums have x-ms-enum-values display names", EnumDisplayNames),
         new("Idempotency-Key is an advanced header that says what to pass", IdempotencyKeyHeader),
+        new(WebhookTriggerRule, WebhookTriggers),
     ];
 
     public static DefinitionRule Named(string name) => All.Single(rule => rule.Name == name);

@@ -60,6 +60,7 @@ public sealed class CertificationRulesTests
         ["Caller ID and detached number are dropdowns of the agent's attached numbers"] = (d => d.WithSwagger(s => Parameter(Operation(s, "DetachPhoneNumber"), "slug").Remove("x-ms-dynamic-values")), "DetachPhoneNumber"),
         ["Input enums have x-ms-enum-values display names"] = (d => d.WithSwagger(s => BodyProperty(Operation(s, "MakeCall"), "callerIdStrategy").Remove("x-ms-enum-values")), "MakeCall"),
         ["Idempotency-Key is an advanced header that says what to pass"] = (d => d.WithSwagger(s => Parameter(Operation(s, "MakeCall"), "Idempotency-Key")["x-ms-visibility"] = "important"), "MakeCall"),
+        [CertificationRules.WebhookTriggerRule] = (d => d.WithSwagger(s => BodyProperty(Operation(s, "WhenCallEnds"), "callbackUrl").Remove("x-ms-notification-url")), "WhenCallEnds"),
     };
 
     [Theory]

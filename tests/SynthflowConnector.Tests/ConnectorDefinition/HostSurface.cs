@@ -26,6 +26,7 @@ namespace SynthflowConnector.Tests.ConnectorDefinition;
 /// <param name="Headers">Header names the handler reads.</param>
 /// <param name="RequestType">The contract the handler reads its JSON body as, if it has a body.</param>
 /// <param name="ResponseTypes">The contracts the handler answers with as JSON (its success answers).</param>
+/// <param name="SuccessStatus">The status of those answers: 200 unless the handler's <c>TypedResults.Json</c> says <c>statusCode: StatusCodes.Status201Created</c> (or another).</param>
 public sealed record HostRoute(
     string Name,
     string Method,
@@ -35,7 +36,8 @@ public sealed record HostRoute(
     IReadOnlySet<string> Query,
     IReadOnlySet<string> Headers,
     Type? RequestType,
-    IReadOnlyList<Type> ResponseTypes);
+    IReadOnlyList<Type> ResponseTypes,
+    string SuccessStatus);
 
 /// <summary>
 /// The HTTP surface the hosts serve, derived from the code: the Host's routes from its endpoint data source (the same
@@ -49,10 +51,13 @@ public static class HostSurface
 {
     private static readonly Lazy<IReadOnlyList<HostRoute>> Lazy = new(Read);
 
-    /// <summary>Every route but the anonymous health check, which is not part of the connector.</summary>
+    /// <summary>Every route but the anonymous ones (health check, webhook receiver), which are not part of the connector.</summary>
     public static IReadOnlyList<HostRoute> Routes => Lazy.Value;
 
     public static string HealthRoute => $"/{ConnectorRoutes.Prefix}/{ConnectorRoutes.Health}";
+
+    /// <summary>The routes served without a function key, with the prefix.</summary>
+    public static IReadOnlyList<string> AnonymousRoutes => [.. ConnectorRoutes.Anonymous.Select(route => $"/{ConnectorRoutes.Prefix}/{route}")];
 
     /// <summary>The route's endpoints as the Host maps them.</summary>
     public static IReadOnlyList<RouteEndpoint> Endpoints()
@@ -94,7 +99,7 @@ public static class HostSurface
     {
         var source = new SourceIndex(Path.Combine(RepositoryRoot.Path, "src", "SynthflowConnector.Api"));
         var routes = new List<HostRoute>();
-        foreach (var endpoint in Endpoints().Where(e => e.RoutePattern.RawText != HealthRoute))
+        foreach (var endpoint in Endpoints().Where(e => !AnonymousRoutes.Contains(e.RoutePattern.RawText)))
         {
             var name = endpoint.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName
                 ?? throw new InvalidOperationException($"{endpoint.RoutePattern.RawText} has no endpoint name (WithName): it needs one, the operationId.");
@@ -109,7 +114,8 @@ public static class HostSurface
                 handler.Query,
                 handler.Headers,
                 handler.RequestType is null ? null : ContractType(handler.RequestType),
-                [.. handler.ResponseTypes.Select(ContractType)]));
+                [.. handler.ResponseTypes.Select(ContractType)],
+                handler.SuccessStatus));
         }
 
         return routes;
@@ -122,7 +128,7 @@ public static class HostSurface
             .SingleOrDefault(type => type.Name == name && type.IsPublic)
         ?? throw new InvalidOperationException($"No public contract type named {name}.");
 
-    private sealed record HandlerReads(string Class, string Method, IReadOnlySet<string> Query, IReadOnlySet<string> Headers, string? RequestType, IReadOnlyList<string> ResponseTypes);
+    private sealed record HandlerReads(string Class, string Method, IReadOnlySet<string> Query, IReadOnlySet<string> Headers, string? RequestType, IReadOnlyList<string> ResponseTypes, string SuccessStatus);
 
     /// <summary>The app's source, parsed once, with the lookups the analysis needs.</summary>
     private sealed class SourceIndex
@@ -158,6 +164,7 @@ public static class HostSurface
             var headers = new SortedSet<string>(StringComparer.OrdinalIgnoreCase);
             string? request = null;
             var responses = new List<string>();
+            var statuses = new SortedSet<string>(StringComparer.Ordinal);
             var visited = new HashSet<(string Class, string Method)>();
             var pending = new Queue<(string Class, string Method)>([(className, methodName)]);
             while (pending.TryDequeue(out var next))
@@ -202,6 +209,9 @@ public static class HostSurface
                                 else if (called == "Json" && target is "TypedResults" or "Results")
                                 {
                                     responses.Add(arguments.Count >= 2 ? LastName(arguments[1].Expression) : throw new InvalidOperationException($"{currentClass}.{current}: answer JSON with TypedResults.Json(value, <context>.<Type>) so the contract can be read from the code."));
+                                    statuses.Add(arguments.FirstOrDefault(a => a.NameColon?.Name.Identifier.Text == "statusCode") is { } status
+                                        ? StatusOf(LastName(status.Expression))
+                                        : "200");
                                 }
                                 else if (called is "Ok" or "Created" or "Accepted" && target is "TypedResults" or "Results" && arguments.Count > 0)
                                 {
@@ -223,7 +233,12 @@ public static class HostSurface
                 }
             }
 
-            return new HandlerReads(className, methodName, query, headers, request, responses.Distinct(StringComparer.Ordinal).ToList());
+            if (statuses.Count > 1)
+            {
+                throw new InvalidOperationException($"{className}.{methodName} answers JSON with statuses {string.Join(", ", statuses)}; an operation has one success status.");
+            }
+
+            return new HandlerReads(className, methodName, query, headers, request, responses.Distinct(StringComparer.Ordinal).ToList(), statuses.FirstOrDefault() ?? "200");
         }
 
         /// <summary>The class and method the Host's mapping of <paramref name="name"/> calls: <c>Map…(route, (…, T x, …) => x.M(…)).WithName(name)</c>.</summary>
@@ -269,6 +284,12 @@ public static class HostSurface
             MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax owner, Name: var member } when _constants.TryGetValue($"{owner.Identifier.Text}.{member.Identifier.Text}", out var value) => value,
             _ => throw new InvalidOperationException($"{className}: cannot tell which name '{expression}' reads; use a string literal or a const."),
         };
+
+        /// <summary><c>Status201Created</c> → <c>201</c>.</summary>
+        private static string StatusOf(string constant) =>
+            typeof(StatusCodes).GetField(constant)?.GetRawConstantValue() is int code
+                ? code.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                : throw new InvalidOperationException($"statusCode: {constant} is not a StatusCodes constant.");
 
         private static string LastName(ExpressionSyntax expression) => expression switch
         {
