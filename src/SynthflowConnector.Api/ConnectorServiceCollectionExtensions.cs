@@ -27,6 +27,7 @@ public static class ConnectorServiceCollectionExtensions
 
         services.AddConnectorCore();
         services.AddConnectorInfrastructure();
+        services.AddConnectorHooks();
         services.TryAddSingleton<IWebhookSecretSource, WebhookSecretSource>();
         services.TryAddSingleton<IWebhookReceiverAddress, WebhookReceiverAddress>();
         services.TryAddSingleton<TriggerReadiness>();

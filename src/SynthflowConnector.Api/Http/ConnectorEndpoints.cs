@@ -221,7 +221,7 @@ public sealed partial class ConnectorEndpoints(
         var timezone = errors.Text("leadTimezone", body.LeadTimezone, 64);
         var prompt = errors.Text("prompt", body.Prompt, 20_000, multiline: true);
         var greeting = errors.Text("greeting", body.Greeting, 2_000, multiline: true);
-        _ = HookValidation.CallbackUrl(errors, "webhookUrl", body.WebhookUrl, sandbox, required: false);
+        var forwardUrl = HookValidation.CallbackUrl(errors, "webhookUrl", body.WebhookUrl, sandbox, required: false);
         return errors.Any ? null : new MakeCallCommand
         {
             ModelId = body.ModelId!,
@@ -234,6 +234,7 @@ public sealed partial class ConnectorEndpoints(
             LeadTimezone = timezone,
             Prompt = prompt,
             Greeting = greeting,
+            ForwardWebhookUrl = forwardUrl,
         };
     }
 
