@@ -89,8 +89,10 @@ public sealed class SandboxCallLifecycleTests
         time.Advance(TimeSpan.FromSeconds(3));
         Assert.Equal("completed", (await GetAsync(http, threeSeconds)).GetProperty("status").GetString());
         Assert.Equal(3, (await GetAsync(http, threeSeconds)).GetProperty("duration").GetInt32());
+        Assert.Equal("pending", (await GetAsync(http, oneMinute)).GetProperty("status").GetString());
+        time.Advance(TimeSpan.FromSeconds(27));
         Assert.Equal("in-progress", (await GetAsync(http, oneMinute)).GetProperty("status").GetString());
-        time.Advance(TimeSpan.FromSeconds(57));
+        time.Advance(TimeSpan.FromSeconds(30));
         Assert.Equal(60, (await GetAsync(http, oneMinute)).GetProperty("duration").GetInt32());
     }
 
