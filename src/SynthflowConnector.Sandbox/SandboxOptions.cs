@@ -12,8 +12,35 @@ public sealed record SandboxOptions
     /// <summary>Seed the demo workspace (<see cref="SandboxSeed"/>); false starts empty.</summary>
     public bool Seed { get; init; } = true;
 
-    /// <summary>Seed of the random generator behind <see cref="SandboxFaults.RandomFailureRate"/>, for repeatable runs.</summary>
+    /// <summary>Seed of the random generators behind <see cref="SandboxFaults.RandomFailureRate"/> and <see cref="SandboxWebhooks.DropRate"/>, for repeatable runs.</summary>
     public int? RandomSeed { get; init; }
+
+    /// <summary>
+    /// How long a placed call lives, from <c>pending</c> to its final status (<see cref="SynthflowSandbox.CallDuration"/>,
+    /// setting <c>Sandbox__CallDuration</c>). It turns <c>in-progress</c> half-way. Must be positive.
+    /// </summary>
+    public TimeSpan CallDuration { get; init; } = SynthflowSandbox.DefaultCallDuration;
+
+    /// <summary>CAPS: new calls accepted per rolling second (<c>Sandbox__CallsPerSecond</c>); null (the default) is no limit.</summary>
+    public int? CallsPerSecond { get; init; }
+
+    /// <summary>Calls pending or in progress at once (<c>Sandbox__MaxConcurrentCalls</c>); null (the default) is no limit.</summary>
+    public int? MaxConcurrentCalls { get; init; }
+
+    /// <summary>The workspace's webhook secret: post-call webhooks carry <c>Synthflow-Signature</c> when set, none when null.</summary>
+    public string? WebhookSecret { get; init; }
+
+    /// <summary>Wait on the sandbox's clock between a call's end and its webhook (<c>Sandbox__WebhookDelay</c>).</summary>
+    public TimeSpan WebhookDelay { get; init; }
+
+    /// <summary>Drop every post-call webhook (<c>Sandbox__DropWebhooks</c>), so only polling learns how calls ended.</summary>
+    public bool DropWebhooks { get; init; }
+
+    /// <summary>Share of post-call webhooks dropped at random, 0 to 1 (<c>Sandbox__WebhookDropRate</c>).</summary>
+    public double WebhookDropRate { get; init; }
+
+    /// <summary>Send every post-call webhook twice (<c>Sandbox__DuplicateWebhooks</c>).</summary>
+    public bool DuplicateWebhooks { get; init; }
 }
 
 /// <summary>
@@ -52,3 +79,13 @@ public static class SandboxFaultNames
     public const string RandomFailure = "random-failure";
     public const string DropAfterProcessing = "drop-after-processing";
 }
+
+/// <summary>One post-call webhook as the sandbox handled it.</summary>
+/// <param name="CallId">The call it reports.</param>
+/// <param name="Url">The call's <c>external_webhook_url</c>.</param>
+/// <param name="At">When it was sent (or dropped), on the sandbox's clock.</param>
+/// <param name="StatusCode">The receiver's status; null when dropped or when no answer came.</param>
+/// <param name="Error">Why no answer came (an <see cref="HttpRequestError"/> name or <c>Timeout</c>); null otherwise.</param>
+/// <param name="IsDuplicate">The second copy of a duplicated webhook.</param>
+/// <param name="Dropped">Dropped by a knob: never sent.</param>
+public sealed record SandboxWebhookAttempt(string CallId, string Url, DateTimeOffset At, int? StatusCode, string? Error, bool IsDuplicate, bool Dropped);

@@ -21,6 +21,10 @@ internal sealed record SandboxReply(int StatusCode, byte[] Body, IReadOnlyList<K
 
     public static SandboxReply NotFound(string description) => Detail(404, "not_found", description);
 
+    /// <summary>A 429 for an account limit (CAPS or concurrency), with <c>Retry-After</c> in whole seconds when given.</summary>
+    public static SandboxReply TooManyRequests(string description, TimeSpan? retryAfter) =>
+        WithRetryAfter(Detail(429, "rate_limited", description), retryAfter);
+
     /// <summary>The gateway's answer to a missing or wrong key (also what the wrong regional host answers).</summary>
     public static SandboxReply Unauthorized() =>
         Json(401, new WireGatewayError("Unauthorized", "Invalid API key"), SandboxJsonContext.Default.WireGatewayError);
@@ -48,11 +52,13 @@ internal sealed record SandboxReply(int StatusCode, byte[] Body, IReadOnlyList<K
             _ => "validation_error",
         };
         var description = $"{ReasonPhrases.GetReasonPhrase(statusCode)} (fault injected by the Synthflow sandbox).";
-        var reply = Detail(statusCode, category, description);
-        return retryAfter is { } delay
+        return WithRetryAfter(Detail(statusCode, category, description), retryAfter);
+    }
+
+    private static SandboxReply WithRetryAfter(SandboxReply reply, TimeSpan? retryAfter) =>
+        retryAfter is { } delay
             ? reply with { Headers = [new("Retry-After", ((long)Math.Ceiling(delay.TotalSeconds)).ToString(CultureInfo.InvariantCulture))] }
             : reply;
-    }
 
     /// <summary>Synthflow's error detail; the request id is only in the body (no header is documented).</summary>
     private static SandboxReply Detail(int statusCode, string category, string description) =>

@@ -35,7 +35,11 @@ public sealed record SandboxCall
     public required string CallId { get; init; }
     public required string ModelId { get; init; }
 
-    /// <summary>One of get-phone-call's statuses; <c>pending</c> until <see cref="SynthflowSandbox.SetCallStatus"/> moves it on.</summary>
+    /// <summary>
+    /// One of get-phone-call's statuses: <c>pending</c>, <c>in-progress</c> half-way through its
+    /// <see cref="SynthflowSandbox.CallDuration"/>, then its final status (<see cref="SandboxOutcomes"/>), unless
+    /// <see cref="SynthflowSandbox.SetCallStatus"/> moved it by hand.
+    /// </summary>
     public required string Status { get; init; }
 
     public string? EndCallReason { get; init; }
@@ -55,4 +59,28 @@ public sealed record SandboxCall
     public required int Duration { get; init; }
 
     public required DateTimeOffset StartTime { get; init; }
+
+    /// <summary>The request's <c>external_webhook_url</c>: where the post-call webhook goes, or null.</summary>
+    public string? ExternalWebhookUrl { get; init; }
+
+    /// <summary>The request's <c>lead_timezone</c>, or null (the webhook then says <c>UTC</c>).</summary>
+    public string? Timezone { get; init; }
+
+    /// <summary>When the call reached its final status; null while it lives.</summary>
+    public DateTimeOffset? EndedAt { get; init; }
+
+    /// <summary>The outcome it ended with (<see cref="SandboxOutcomes"/>); null while it lives.</summary>
+    public SandboxOutcome? Outcome { get; init; }
+
+    /// <summary>Set once ended: empty when nothing was said.</summary>
+    public string? Transcript { get; init; }
+
+    public string? RecordingUrl { get; init; }
+
+    public string? CustomEndCallReason { get; init; }
+
+    public string? ErrorMessage { get; init; }
+
+    /// <summary>Whether <see cref="Status"/> is final (not pending, ringing, in-progress, paused or registered).</summary>
+    public bool HasEnded => !SynthflowContract.LiveStatuses.Contains(Status);
 }

@@ -114,7 +114,7 @@ internal sealed record WireCallListItem(
     string LeadPhoneNumber,
     string Name,
     int Duration,
-    string StartTime);
+    string StartTime) : WireCallDetails;
 
 /// <summary><c>GET /calls/{call_id}</c> (<c>get-phone-call_Response_200</c>): one call, shaped as a list.</summary>
 internal sealed record WireCall(string Status, WireCallPage Response);
@@ -132,7 +132,31 @@ internal sealed record WireCallItem(
     string PhoneNumberTo,
     string Name,
     int Duration,
-    string StartTime);
+    string StartTime) : WireCallDetails;
+
+/// <summary>
+/// What both call shapes carry beyond the basics, filled in once the call has ended (omitted while it lives, except
+/// <c>type_of_call</c>): get-phone-call's and list-calls' <c>transcript</c>, <c>recording_url</c>,
+/// <c>custom_end_call_reason</c>, <c>error_message</c> (empty when there was none), <c>executed_actions</c> and
+/// <c>collected_variables</c> (keyed by agent id, then variable name).
+/// </summary>
+internal abstract record WireCallDetails
+{
+    public string? Transcript { get; init; }
+    public string? RecordingUrl { get; init; }
+    public string? CustomEndCallReason { get; init; }
+    public string? ErrorMessage { get; init; }
+    public IReadOnlyDictionary<string, WireExecutedAction>? ExecutedActions { get; init; }
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, WireCollectedVariable>>? CollectedVariables { get; init; }
+    public string TypeOfCall { get; init; } = "outbound";
+    public string? Timezone { get; init; }
+}
+
+/// <summary>An executed action: its name, type and return value.</summary>
+internal sealed record WireExecutedAction(string Name, string ActionType, IReadOnlyDictionary<string, string> ReturnValue);
+
+/// <summary>A collected variable (<c>CollectedVariables</c> schema): its value and whether it was collected.</summary>
+internal sealed record WireCollectedVariable(string Value, bool Collected);
 
 /// <summary>Synthflow's usual error: <c>{"detail":{"status","description","request_id","category"}}</c>, all four required.</summary>
 internal sealed record WireDetailError(WireErrorDetail Detail);

@@ -19,6 +19,12 @@ internal static class SynthflowContract
         "hangup_on_voicemail", "left_voicemail", "spam", "paused", "registered",
     };
 
+    /// <summary>Statuses of a call that has not ended (webhooks.md: everything else is final).</summary>
+    public static IReadOnlySet<string> LiveStatuses { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "pending", "ringing", "in-progress", "paused", "registered",
+    };
+
     /// <summary>The 10 values of get-phone-call's <c>end_call_reason</c> enum.</summary>
     public static IReadOnlySet<string> EndCallReasons { get; } = new HashSet<string>(StringComparer.Ordinal)
     {

@@ -35,7 +35,7 @@ public sealed partial class SynthflowSandbox
             return SandboxReply.BadRequest($"phone must be an E.164 number such as +14155550123, not '{phone}'.");
         }
 
-        foreach (var optional in (ReadOnlySpan<string>)["from_phone_number", "lead_email", "lead_timezone", "prompt", "greeting"])
+        foreach (var optional in (ReadOnlySpan<string>)["from_phone_number", "lead_email", "lead_timezone", "prompt", "greeting", "external_webhook_url"])
         {
             if (root.TryGetProperty(optional, out var value) && value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
             {
@@ -48,7 +48,15 @@ public sealed partial class SynthflowSandbox
             return SandboxReply.BadRequest("custom_variables must be an array of {\"key\": string, \"value\": string} objects.");
         }
 
-        var from = root.TryGetProperty("from_phone_number", out var fromElement) ? fromElement.GetString() : null;
+        // Documented on the webhooks page, not in the subset's voice-call body: where the post-call webhook goes.
+        var webhookUrl = OptionalString(root, "external_webhook_url");
+        if (webhookUrl is not null && !IsHttpUrl(webhookUrl))
+        {
+            return SandboxReply.BadRequest($"external_webhook_url must be an absolute http or https URL, not '{webhookUrl}'.");
+        }
+
+        var from = OptionalString(root, "from_phone_number");
+        var timezone = OptionalString(root, "lead_timezone");
         lock (_gate)
         {
             if (!_agentsById.TryGetValue(modelId, out var agent))
@@ -73,6 +81,12 @@ public sealed partial class SynthflowSandbox
                 return SandboxReply.BadRequest($"Assistant {modelId} has no phone number to call from.");
             }
 
+            var now = TimeProvider.GetUtcNow();
+            if (CheckLimits(now) is { } refusal)
+            {
+                return refusal;
+            }
+
             var call = new SandboxCall
             {
                 CallId = Guid.NewGuid().ToString(),
@@ -83,10 +97,14 @@ public sealed partial class SynthflowSandbox
                 LeadPhoneNumber = phone,
                 Name = name,
                 Duration = 0,
-                StartTime = TimeProvider.GetUtcNow(),
+                StartTime = now,
+                ExternalWebhookUrl = webhookUrl,
+                Timezone = string.IsNullOrWhiteSpace(timezone) ? null : timezone,
             };
             _callIndex.Add(call.CallId, _calls.Count);
             _calls.Add(call);
+            CountPlacement(call.CallId, now);
+            StartLifecycle(call.CallId, CallDuration);
             return SandboxReply.Json(200, new WireCallPlaced("success", new WireCallPlacedBody("ok", call.CallId), Eta: 2), SandboxJsonContext.Default.WireCallPlaced);
         }
     }
@@ -149,12 +167,40 @@ public sealed partial class SynthflowSandbox
     }
 
     /// <summary>The single-call item: <c>status</c>, and no <c>lead_phone_number</c> (a list-item field).</summary>
-    private static WireCallItem ToWireItem(SandboxCall call) => new(
-        call.CallId, call.ModelId, call.Status, call.EndCallReason, call.PhoneNumberFrom, call.PhoneNumberTo, call.Name, call.Duration, EpochMilliseconds(call.StartTime));
+    private static WireCallItem ToWireItem(SandboxCall call) => WithDetails(
+        new WireCallItem(call.CallId, call.ModelId, call.Status, call.EndCallReason, call.PhoneNumberFrom, call.PhoneNumberTo, call.Name, call.Duration, EpochMilliseconds(call.StartTime)),
+        call);
 
     /// <summary>The list item: the status goes out as <c>call_status</c>, with the lead.</summary>
-    private static WireCallListItem ToWireListItem(SandboxCall call) => new(
-        call.CallId, call.ModelId, call.Status, call.EndCallReason, call.PhoneNumberFrom, call.PhoneNumberTo, call.LeadPhoneNumber, call.Name, call.Duration, EpochMilliseconds(call.StartTime));
+    private static WireCallListItem ToWireListItem(SandboxCall call) => WithDetails(
+        new WireCallListItem(call.CallId, call.ModelId, call.Status, call.EndCallReason, call.PhoneNumberFrom, call.PhoneNumberTo, call.LeadPhoneNumber, call.Name, call.Duration, EpochMilliseconds(call.StartTime)),
+        call);
+
+    private static T WithDetails<T>(T item, SandboxCall call)
+        where T : WireCallDetails =>
+        call.Outcome is not { } outcome
+            ? item with { Timezone = call.Timezone }
+            : item with
+            {
+                Timezone = call.Timezone,
+                Transcript = call.Transcript,
+                RecordingUrl = call.RecordingUrl,
+                CustomEndCallReason = call.CustomEndCallReason,
+                ErrorMessage = call.ErrorMessage ?? string.Empty,
+                ExecutedActions = outcome.CollectedVariables.Count == 0
+                    ? new Dictionary<string, WireExecutedAction>()
+                    : new Dictionary<string, WireExecutedAction> { ["extract_info_1"] = new("extract_info_1", "extract_info_action_type", outcome.CollectedVariables) },
+                CollectedVariables = new Dictionary<string, IReadOnlyDictionary<string, WireCollectedVariable>>
+                {
+                    [call.ModelId] = outcome.CollectedVariables.ToDictionary(v => v.Key, v => new WireCollectedVariable(v.Value, Collected: true), StringComparer.Ordinal),
+                },
+            };
+
+    private static string? OptionalString(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static bool IsHttpUrl(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) && !string.IsNullOrEmpty(uri.Host);
 
     /// <summary><c>start_time</c>: UNIX milliseconds, as a string (the subset declares it <c>type: string</c>).</summary>
     private static string EpochMilliseconds(DateTimeOffset time) => time.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);

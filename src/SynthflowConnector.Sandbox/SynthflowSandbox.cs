@@ -9,6 +9,8 @@ namespace SynthflowConnector.Sandbox;
 /// agents, numbers and calls, fault and latency knobs, and a log of every request. Serve it over HTTP with
 /// <see cref="SandboxServer"/> or <see cref="SandboxEndpoints.MapSynthflowSandbox"/>. Thread-safe: one lock guards
 /// the workspace state (simple and obviously correct beats clever here); the request log is a concurrent queue.
+/// Calls live on their own (SynthflowSandbox.Lifecycle.cs) and send signed post-call webhooks (<see cref="Webhooks"/>):
+/// dispose the sandbox to stop both.
 /// </summary>
 public sealed partial class SynthflowSandbox
 {
@@ -23,8 +25,8 @@ public sealed partial class SynthflowSandbox
     private volatile AttachSemantics _attachSemantics;
     private long _latencyTicks;
 
-    /// <param name="options">Key, workspace, seeding and random seed; defaults when null.</param>
-    /// <param name="timeProvider">Clock for call start times, request times and <see cref="Latency"/>; the system clock when null.</param>
+    /// <param name="options">Key, workspace, seeding, random seed, call lifecycle, limits and webhook knobs; defaults when null.</param>
+    /// <param name="timeProvider">Clock for call lifecycles, limits, webhook delays, request times and <see cref="Latency"/>; the system clock when null.</param>
     public SynthflowSandbox(SandboxOptions? options = null, TimeProvider? timeProvider = null)
     {
         options ??= new SandboxOptions();
@@ -35,6 +37,10 @@ public sealed partial class SynthflowSandbox
             : options.ApiKey;
         Workspace = options.Workspace;
         Faults = new SandboxFaults(options.RandomSeed);
+        CallDuration = options.CallDuration;
+        CallsPerSecond = options.CallsPerSecond;
+        MaxConcurrentCalls = options.MaxConcurrentCalls;
+        Webhooks = new SandboxWebhooks(options, TimeProvider);
         if (options.Seed)
         {
             SandboxSeed.Apply(this);
@@ -182,41 +188,6 @@ public sealed partial class SynthflowSandbox
                     AttachedPhoneNumbers = [.. AttachedOf(agent)],
                 }
                 : null;
-        }
-    }
-
-    /// <summary>
-    /// Moves a call on (Synthflow would, as the call rings and ends), so status polling and call-outcome code can be
-    /// tested. <paramref name="status"/> is one of the spec's call statuses, <paramref name="endCallReason"/> one of its
-    /// end-call reasons.
-    /// </summary>
-    public void SetCallStatus(string callId, string status, string? endCallReason = null, int? durationSeconds = null)
-    {
-        if (!SynthflowContract.CallStatuses.Contains(status))
-        {
-            throw new ArgumentException($"'{status}' is not a Synthflow call status.", nameof(status));
-        }
-
-        if (endCallReason is not null && !SynthflowContract.EndCallReasons.Contains(endCallReason))
-        {
-            throw new ArgumentException($"'{endCallReason}' is not a Synthflow end-call reason.", nameof(endCallReason));
-        }
-
-        ArgumentOutOfRangeException.ThrowIfNegative(durationSeconds ?? 0, nameof(durationSeconds));
-        lock (_gate)
-        {
-            if (!_callIndex.TryGetValue(callId, out var index))
-            {
-                throw new KeyNotFoundException($"No call {callId}.");
-            }
-
-            var call = _calls[index];
-            _calls[index] = call with
-            {
-                Status = status,
-                EndCallReason = endCallReason ?? call.EndCallReason,
-                Duration = durationSeconds ?? call.Duration,
-            };
         }
     }
 

@@ -180,7 +180,9 @@ public sealed class SandboxCallsTests
     public async Task List_filters_by_agent_lead_and_time_window_newest_first_with_call_status()
     {
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-03-02T10:00:00Z", CultureInfo.InvariantCulture));
-        await using var http = await SandboxHttp.StartAsync(new SynthflowSandbox(timeProvider: time));
+
+        // Calls that outlive the minutes this test advances, so they are all still pending when listed.
+        await using var http = await SandboxHttp.StartAsync(new SynthflowSandbox(new SandboxOptions { CallDuration = TimeSpan.FromHours(1) }, time));
         var first = await PlaceCallIdAsync(http, Lead);
         time.Advance(TimeSpan.FromMinutes(1));
         var windowStart = time.GetUtcNow().ToUnixTimeMilliseconds();

@@ -85,6 +85,7 @@ internal sealed class SandboxHttp : IAsyncDisposable
     {
         Client.Dispose();
         await Server.DisposeAsync();
+        await Sandbox.DisposeAsync();
     }
 }
 
