@@ -1,4 +1,5 @@
 using SynthflowConnector;
+using SynthflowConnector.Hooks;
 using SynthflowConnector.Hosting;
 using SynthflowConnector.Http;
 

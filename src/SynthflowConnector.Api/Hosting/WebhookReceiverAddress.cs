@@ -119,6 +119,5 @@ public sealed class WebhookSecretSource(IConfiguration configuration, IServicePr
     private readonly bool _sandbox = ConnectorMode.IsSandbox(configuration);
     private readonly string? _configured = string.IsNullOrWhiteSpace(configuration[SecretSetting]) ? null : configuration[SecretSetting];
 
-    // TODO(sandbox merge): in sandbox mode, SandboxHost.WebhookSecret (generated unless set).
-    public string? Secret => _sandbox && services.GetService<SandboxHost>() is not null ? _configured : _configured;
+    public string? Secret => _sandbox && services.GetService<SandboxHost>() is { } sandbox ? sandbox.WebhookSecret : _configured;
 }
