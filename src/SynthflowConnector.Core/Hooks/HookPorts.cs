@@ -93,3 +93,13 @@ public interface IWebhookSecretSource
     /// <summary>Null in live mode without <c>Synthflow__WebhookSecret</c>: webhooks are refused.</summary>
     string? Secret { get; }
 }
+
+/// <summary>
+/// Told of every call end during fan-out (webhook or sweep), before the event is marked fanned out: campaigns update
+/// their recipient, the pacer frees the call's concurrency slot. Must be idempotent (a redelivered message calls it again);
+/// a throw makes the queue redeliver.
+/// </summary>
+public interface ICallEndedObserver
+{
+    Task OnCallEndedAsync(CallEndedEvent callEnded, PlacedCall? placed, CancellationToken cancellationToken);
+}
