@@ -33,8 +33,9 @@ internal static class HooksBenchmark
         BenchContext.Heading($"hooks: signed webhooks at {Rate:0}/s to the Host, {Subscriptions} subscriptions on a loopback receiver");
         var ct = context.CancellationToken;
         var warmupCount = (int)(Rate * (context.Quick ? 0.5 : 3));
-        var latencyCount = (int)(Rate * (context.SecondsPerCase ?? (context.Quick ? 3 : 30)));
-        var lossCount = (int)(Rate * (context.SecondsPerCase ?? (context.Quick ? 2 : 20)));
+        var latencyCount = (int)(Rate * (context.SecondsPerCase ?? (context.Quick ? 2 : 30)));
+        var lossCount = (int)(Rate * (context.SecondsPerCase ?? (context.Quick ? 1 : 20)));
+        var isolatedCount = context.Quick ? 10 : 50;
         var drainTimeout = TimeSpan.FromSeconds(context.Quick ? 30 : 120);
         var azurite = await context.AzuriteAsync();
 
@@ -66,18 +67,18 @@ internal static class HooksBenchmark
 
         // The calls exist at (simulated) Synthflow, so the fan-out's look-up finds them, as it would in production.
         var clock = Stopwatch.StartNew();
-        var callIds = await PlaceCallsAsync(host, warmupCount + latencyCount + lossCount, ct);
+        var callIds = await PlaceCallsAsync(host, warmupCount + isolatedCount + latencyCount + lossCount, ct);
         Console.WriteLine($"  {callIds.Length} calls placed at the Host's simulator in {clock.Elapsed.TotalSeconds:0.0} s; {Subscriptions} subscriptions on {receiver.BaseAddress}");
 
         using var meter = new HttpClientMeter();
         var ports = new Ports(azurite.TablePort, azurite.QueuePort, receiver.BaseAddress.Port, (await host.Services.GetRequiredService<SandboxHost>().GetEndpointAsync(ct)).BaseAddress.Port);
         var phases = new List<Phase>();
         var offset = 0;
-        async Task<Phase> RunPhase(string name, int count, double failures, TimeSpan settle)
+        async Task<Phase> RunPhase(string name, int count, double failures, TimeSpan settle, double rate = Rate)
         {
             receiver.FirstTryFailureRate = failures;
             meter.Reset();
-            var phase = await RunPhaseAsync(name, toHost, receiver, azurite, meter, ports, callIds.AsMemory(offset, count), drainTimeout, settle, ct);
+            var phase = await RunPhaseAsync(name, rate, toHost, receiver, azurite, meter, ports, callIds.AsMemory(offset, count), drainTimeout, settle, ct);
             offset += count;
             phase.FailureRate = failures;
             Console.WriteLine($"  {phase.Describe()}");
@@ -85,6 +86,9 @@ internal static class HooksBenchmark
         }
 
         await RunPhase("warm-up", warmupCount, 0, TimeSpan.Zero);
+
+        // The floor: one webhook every 200 ms, so nothing queues behind another (what the path costs, not the load).
+        var isolated = await RunPhase("isolated (5 webhooks/s)", isolatedCount, 0, TimeSpan.Zero, rate: 5);
         phases.Add(await RunPhase("latency (callbacks all answer 200)", latencyCount, 0, TimeSpan.Zero));
 
         // Late duplicates (a redelivered queue message) would come after the last first delivery: wait a little more.
@@ -104,8 +108,9 @@ internal static class HooksBenchmark
         context.Report.Show("Hooks: webhooks at 200/s, 3 subscriptions", table);
         Console.WriteLine($"  Failure records after the run (GET /api/hooks/call-ended/failures): {(giveUps < 0 ? "n/a" : giveUps.ToString(CultureInfo.InvariantCulture))}");
 
-        var latency = phases[0];
-        var loss = phases[1];
+        phases.Insert(0, isolated);
+        var latency = phases[1];
+        var loss = phases[2];
         context.Report.Results["hooks"] = new
         {
             rate = Rate,
@@ -121,7 +126,7 @@ internal static class HooksBenchmark
     }
 
     private static async Task<Phase> RunPhaseAsync(
-        string name, HttpClient toHost, CallbackReceiver receiver, Azurite azurite, HttpClientMeter meter, Ports ports, ReadOnlyMemory<string> callIds, TimeSpan drainTimeout, TimeSpan settle, CancellationToken ct)
+        string name, double rate, HttpClient toHost, CallbackReceiver receiver, Azurite azurite, HttpClientMeter meter, Ports ports, ReadOnlyMemory<string> callIds, TimeSpan drainTimeout, TimeSpan settle, CancellationToken ct)
     {
         var count = callIds.Length;
         var bodies = new byte[count][];
@@ -168,7 +173,7 @@ internal static class HooksBenchmark
             }
         }
 
-        var schedule = await OpenLoop.RunAsync(count, Rate, Send, ct);
+        var schedule = await OpenLoop.RunAsync(count, rate, Send, ct);
         if (errors > 0)
         {
             throw new InvalidOperationException($"hooks: {errors} of {count} webhooks were not accepted; first: {firstError}");
