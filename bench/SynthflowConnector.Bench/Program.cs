@@ -21,6 +21,7 @@ internal static class BenchProgram
         var pools = new Option<int[]>("--pools") { Description = "Reconcile: pool counts to run (default 100 1000 10000; --quick: 100).", AllowMultipleArgumentsPerToken = true, Recursive = true };
         var only = new Option<string?>("--case") { Description = "Actions: run only the cases whose name contains this text (profiling).", Recursive = true, Hidden = true };
         var seconds = new Option<double?>("--seconds") { Description = "Actions: seconds measured per case, split over the rounds (default 20; --quick: 1.5). Hooks: seconds per phase at 200/s (default 30 and 20; --quick: 2 and 1).", Recursive = true };
+        var rate = new Option<double?>("--rate") { Description = "Hooks: webhooks per second in the measured phases (default 200).", Recursive = true };
         var repeat = new Option<int?>("--repeat") { Description = "Reconcile: runs per pool count, the median is reported (default 3, and 1 at 10,000 pools; --quick: 1).", Recursive = true };
 
         var root = new RootCommand("SynthflowConnector benchmarks (issue 6): the real Host, the Synthflow sandbox and Azurite on this machine.");
@@ -31,6 +32,7 @@ internal static class BenchProgram
         root.Options.Add(repeat);
         root.Options.Add(only);
         root.Options.Add(seconds);
+        root.Options.Add(rate);
 
         Add("startup", "Host process start to the first 200 from /api/health, median of 5.", StartupBenchmark.RunAsync);
         Add("actions", "Host overhead on the list and call actions against the sandbox direct; 16 clients, 20 s per case.", ActionsBenchmark.RunAsync);
@@ -82,6 +84,7 @@ internal static class BenchProgram
                     Repeat = parseResult.GetValue(repeat),
                     OnlyCase = parseResult.GetValue(only),
                     SecondsPerCase = parseResult.GetValue(seconds),
+                    Rate = parseResult.GetValue(rate),
                 };
                 await using (context)
                 {

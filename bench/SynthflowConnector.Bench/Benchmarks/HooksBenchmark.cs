@@ -23,18 +23,19 @@ namespace SynthflowConnector.Bench.Benchmarks;
 /// </summary>
 internal static class HooksBenchmark
 {
-    public const double Rate = 200;
+    public const double DefaultRate = 200;
     public const int Subscriptions = 3;
     public const double FailureRate = 0.10;
     public const string WebhookSecret = "bench-webhook-secret-6c0f2a91d4e8b7";
 
     public static async Task RunAsync(BenchContext context)
     {
-        BenchContext.Heading($"hooks: signed webhooks at {Rate:0}/s to the Host, {Subscriptions} subscriptions on a loopback receiver");
+        var rate = context.Rate ?? DefaultRate;
+        BenchContext.Heading($"hooks: signed webhooks at {rate:0}/s to the Host, {Subscriptions} subscriptions on a loopback receiver");
         var ct = context.CancellationToken;
-        var warmupCount = (int)(Rate * (context.Quick ? 0.5 : 3));
-        var latencyCount = (int)(Rate * (context.SecondsPerCase ?? (context.Quick ? 2 : 30)));
-        var lossCount = (int)(Rate * (context.SecondsPerCase ?? (context.Quick ? 1 : 20)));
+        var warmupCount = (int)(rate * (context.Quick ? 0.5 : 3));
+        var latencyCount = (int)(rate * (context.SecondsPerCase ?? (context.Quick ? 2 : 30)));
+        var lossCount = (int)(rate * (context.SecondsPerCase ?? (context.Quick ? 1 : 20)));
         var isolatedCount = context.Quick ? 10 : 50;
         var drainTimeout = TimeSpan.FromSeconds(context.Quick ? 30 : 120);
         var azurite = await context.AzuriteAsync();
@@ -74,11 +75,11 @@ internal static class HooksBenchmark
         var ports = new Ports(azurite.TablePort, azurite.QueuePort, receiver.BaseAddress.Port, (await host.Services.GetRequiredService<SandboxHost>().GetEndpointAsync(ct)).BaseAddress.Port);
         var phases = new List<Phase>();
         var offset = 0;
-        async Task<Phase> RunPhase(string name, int count, double failures, TimeSpan settle, double rate = Rate)
+        async Task<Phase> RunPhase(string name, int count, double failures, TimeSpan settle, double? phaseRate = null)
         {
             receiver.FirstTryFailureRate = failures;
             meter.Reset();
-            var phase = await RunPhaseAsync(name, rate, toHost, receiver, azurite, meter, ports, callIds.AsMemory(offset, count), drainTimeout, settle, ct);
+            var phase = await RunPhaseAsync(name, phaseRate ?? rate, toHost, receiver, azurite, meter, ports, callIds.AsMemory(offset, count), drainTimeout, settle, ct);
             offset += count;
             phase.FailureRate = failures;
             Console.WriteLine($"  {phase.Describe()}");
@@ -88,7 +89,7 @@ internal static class HooksBenchmark
         await RunPhase("warm-up", warmupCount, 0, TimeSpan.Zero);
 
         // The floor: one webhook every 200 ms, so nothing queues behind another (what the path costs, not the load).
-        var isolated = await RunPhase("isolated (5 webhooks/s)", isolatedCount, 0, TimeSpan.Zero, rate: 5);
+        var isolated = await RunPhase("isolated (5 webhooks/s)", isolatedCount, 0, TimeSpan.Zero, phaseRate: 5);
         phases.Add(await RunPhase("latency (callbacks all answer 200)", latencyCount, 0, TimeSpan.Zero));
 
         // Late duplicates (a redelivered queue message) would come after the last first delivery: wait a little more.
@@ -98,14 +99,14 @@ internal static class HooksBenchmark
         var failuresText = await failuresAnswer.Content.ReadAsStringAsync(ct);
         var giveUps = failuresAnswer.IsSuccessStatusCode ? JsonDocument.Parse(failuresText).RootElement.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Array).Sum(p => p.Value.GetArrayLength()) : -1;
 
-        var table = new TextTable("phase", "webhooks", "sent/s", "ack p50 ms", "ack p95 ms", "ack p99 ms", "ack max ms", "callback p50 ms", "callback p95 ms", "callback p99 ms", "callback max ms", "deliveries", "lost", "answered 500", "duplicates", "drain s", "Host+bench cores", "Azurite table cores", "Azurite queue cores", "table ops/webhook", "table op ms", "queue ops/webhook", "queue op ms");
+        var table = new TextTable("phase", "webhooks", "sent/s", "ack p50 ms", "ack p95 ms", "ack p99 ms", "ack max ms", "callback p50 ms", "callback p95 ms", "callback p99 ms", "callback max ms", "deliveries", "lost", "answered 500", "duplicates", "drain s", "Host+bench cores", "Azurite table cores", "Azurite queue cores", "table ops/webhook", "table op ms", "queue ops/webhook", "queue op ms", "CPU ms/webhook here", "Azurite CPU ms/webhook");
         foreach (var p in phases)
         {
-            table.Row(p.Name, p.Webhooks, p.Schedule.AchievedRate, p.Ack.P50, p.Ack.P95, p.Ack.P99, p.Ack.Max, p.Callback.P50, p.Callback.P95, p.Callback.P99, p.Callback.Max, p.Expected, p.Lost, p.Refused, p.Duplicates, p.DrainSeconds, p.ProcessCores, p.TableCores, p.QueueCores, p.TableOpsPerWebhook, p.TableOpMs, p.QueueOpsPerWebhook, p.QueueOpMs);
+            table.Row(p.Name, p.Webhooks, p.Schedule.AchievedRate, p.Ack.P50, p.Ack.P95, p.Ack.P99, p.Ack.Max, p.Callback.P50, p.Callback.P95, p.Callback.P99, p.Callback.Max, p.Expected, p.Lost, p.Refused, p.Duplicates, p.DrainSeconds, p.ProcessCores, p.TableCores, p.QueueCores, p.TableOpsPerWebhook, p.TableOpMs, p.QueueOpsPerWebhook, p.QueueOpMs, p.HostCpuMicrosecondsPerWebhook / 1000, p.AzuriteCpuMicrosecondsPerWebhook / 1000);
         }
 
         Console.WriteLine();
-        context.Report.Show("Hooks: webhooks at 200/s, 3 subscriptions", table);
+        context.Report.Show($"Hooks: webhooks at {rate:0}/s, {Subscriptions} subscriptions", table);
         Console.WriteLine($"  Failure records after the run (GET /api/hooks/call-ended/failures): {(giveUps < 0 ? "n/a" : giveUps.ToString(CultureInfo.InvariantCulture))}");
 
         phases.Insert(0, isolated);
@@ -113,16 +114,16 @@ internal static class HooksBenchmark
         var loss = phases[2];
         context.Report.Results["hooks"] = new
         {
-            rate = Rate,
+            rate,
             subscriptions = Subscriptions,
             retryBaseDelaySeconds = 1,
             failureRate = FailureRate,
             failureRecords = giveUps,
             phases,
         };
-        context.Report.Check("hooks", "ack p99 at 200 webhooks/s", Ms(latency.Ack.P99), "≤ 20 ms", latency.Ack.P99 <= 20);
-        context.Report.Check("hooks", "webhook → callback p99, 3 subscriptions", Ms(latency.Callback.P99), "≤ 1000 ms", latency.Lost == 0 && latency.Callback.P99 <= 1000);
-        context.Report.Check("hooks", "lost with 10% callback failures", $"{loss.Lost} of {loss.Expected} ({loss.Duplicates} duplicates)", "0", loss.Lost == 0);
+        context.Report.Check("hooks", $"ack p99 at {rate:0} webhooks/s", Ms(latency.Ack.P99), "≤ 20 ms", latency.Ack.P99 <= 20);
+        context.Report.Check("hooks", $"webhook → callback p99, {Subscriptions} subscriptions, {rate:0}/s", Ms(latency.Callback.P99), "≤ 1000 ms", latency.Lost == 0 && latency.Callback.P99 <= 1000);
+        context.Report.Check("hooks", $"lost with 10% callback failures, {rate:0}/s", $"{loss.Lost} of {loss.Expected} ({loss.Duplicates} duplicates)", "0", loss.Lost == 0);
     }
 
     private static async Task<Phase> RunPhaseAsync(
@@ -215,6 +216,19 @@ internal static class HooksBenchmark
         var (queueOps, queueMs) = meter.To(ports.Queue);
         var (callbackPosts, callbackPostMs) = meter.To(ports.Receiver);
         var (lookups, lookupMs) = meter.To(ports.Synthflow);
+        var byMethod = new Dictionary<string, object>();
+        foreach (var (label, port) in new[] { ("table", ports.Table), ("queue", ports.Queue) })
+        {
+            foreach (var method in new[] { "GET", "PUT", "POST", "PATCH", "MERGE", "DELETE" })
+            {
+                var (ops, ms) = meter.To(port, method);
+                if (ops > 0)
+                {
+                    byMethod[$"{label} {method}"] = new { perWebhook = ops / (double)count, meanMs = ms };
+                }
+            }
+        }
+
         return new Phase
         {
             Name = name,
@@ -239,6 +253,9 @@ internal static class HooksBenchmark
             LookupsPerWebhook = lookups / (double)count,
             LookupMs = lookupMs,
             WaitedSeconds = Stopwatch.GetElapsedTime(schedule.LastStarted, drained).TotalSeconds,
+            StorageByMethod = byMethod,
+            HostCpuMicrosecondsPerWebhook = (self.TotalProcessorTime - cpu).TotalMicroseconds / count,
+            AzuriteCpuMicrosecondsPerWebhook = (azurite.CpuTime() - tableCpu + (azurite.QueueCpuTime() - queueCpu)).TotalMicroseconds / count,
         };
     }
 
@@ -341,10 +358,19 @@ internal static class HooksBenchmark
         public double LookupsPerWebhook { get; init; }
         public double LookupMs { get; init; }
 
+        /// <summary>Storage requests the whole process sent per webhook, by service and method, with their mean duration.</summary>
+        public Dictionary<string, object> StorageByMethod { get; init; } = [];
+
+        /// <summary>CPU of this process (bench, Host, receiver, simulator) per webhook: robust to other load, unlike latency.</summary>
+        public double HostCpuMicrosecondsPerWebhook { get; init; }
+
+        public double AzuriteCpuMicrosecondsPerWebhook { get; init; }
+
         public double SentPerSecond => Schedule.AchievedRate;
         public double ScheduleLatenessP99Ms => Schedule.LatenessP99Ms;
 
         public string Describe() => string.Create(CultureInfo.InvariantCulture,
-            $"{Name}: {Webhooks} webhooks at {Schedule.AchievedRate:0}/s (start lateness p99 {Schedule.LatenessP99Ms:0.0} ms); ack p50 {Ack.P50:0.0} / p99 {Ack.P99:0.0} ms; callback p50 {Callback.P50:0} / p99 {Callback.P99:0} / max {Callback.Max:0} ms; {Expected - Lost}/{Expected} delivered, {Refused} answered 500, {Duplicates} duplicates; last delivery {DrainSeconds:0.0} s after the last send; Host+bench {ProcessCores:0.00} cores, Azurite table {TableCores:0.00} / queue {QueueCores:0.00} cores; per webhook {TableOpsPerWebhook:0.0} table ops ({TableOpMs:0.0} ms), {QueueOpsPerWebhook:0.0} queue ops ({QueueOpMs:0.0} ms), {CallbackPostsPerWebhook:0.0} callback POSTs ({CallbackPostMs:0.0} ms), {LookupsPerWebhook:0.0} look-ups ({LookupMs:0.0} ms)");
+            $"{Name}: {Webhooks} webhooks at {Schedule.AchievedRate:0}/s (start lateness p99 {Schedule.LatenessP99Ms:0.0} ms); ack p50 {Ack.P50:0.0} / p99 {Ack.P99:0.0} ms; callback p50 {Callback.P50:0} / p99 {Callback.P99:0} / max {Callback.Max:0} ms; {Expected - Lost}/{Expected} delivered, {Refused} answered 500, {Duplicates} duplicates; last delivery {DrainSeconds:0.0} s after the last send; Host+bench {ProcessCores:0.00} cores, Azurite table {TableCores:0.00} / queue {QueueCores:0.00} cores; per webhook {TableOpsPerWebhook:0.0} table ops ({TableOpMs:0.0} ms), {QueueOpsPerWebhook:0.0} queue ops ({QueueOpMs:0.0} ms), {CallbackPostsPerWebhook:0.0} callback POSTs ({CallbackPostMs:0.0} ms), {LookupsPerWebhook:0.0} look-ups ({LookupMs:0.0} ms); CPU per webhook {HostCpuMicrosecondsPerWebhook:0} µs here, {AzuriteCpuMicrosecondsPerWebhook:0} µs Azurite")
+            + Environment.NewLine + "      storage per webhook: " + string.Join(", ", StorageByMethod.Select(m => $"{m.Key} {m.Value}"));
     }
 }
