@@ -20,7 +20,7 @@ internal static class BenchProgram
         var hostDll = new Option<string?>("--host-dll") { Description = "The Host's built SynthflowConnector.Host.dll for the start-up benchmark (default: found next to the harness's build).", Recursive = true };
         var pools = new Option<int[]>("--pools") { Description = "Reconcile: pool counts to run (default 100 1000 10000; --quick: 100).", AllowMultipleArgumentsPerToken = true, Recursive = true };
         var only = new Option<string?>("--case") { Description = "Actions: run only the cases whose name contains this text (profiling).", Recursive = true, Hidden = true };
-        var seconds = new Option<double?>("--seconds") { Description = "Actions: seconds measured per case, split over the rounds (default 20; --quick: 1.5). Hooks: seconds per phase at 200/s (default 30 and 20; --quick: 2 and 1).", Recursive = true };
+        var seconds = new Option<double?>("--seconds") { Description = "Actions: seconds measured per case, split over the rounds (default 20; --quick: 1.5). Hooks: seconds per phase at 200/s (default 30 and 20; --quick: 1 and 0.5).", Recursive = true };
         var rate = new Option<double?>("--rate") { Description = "Hooks: webhooks per second in the measured phases (default 200).", Recursive = true };
         var repeat = new Option<int?>("--repeat") { Description = "Reconcile: runs per pool count, the median is reported (default 3, and 1 at 10,000 pools; --quick: 1).", Recursive = true };
 

@@ -33,10 +33,10 @@ internal static class HooksBenchmark
         var rate = context.Rate ?? DefaultRate;
         BenchContext.Heading($"hooks: signed webhooks at {rate:0}/s to the Host, {Subscriptions} subscriptions on a loopback receiver");
         var ct = context.CancellationToken;
-        var warmupCount = (int)(rate * (context.Quick ? 0.5 : 3));
-        var latencyCount = (int)(rate * (context.SecondsPerCase ?? (context.Quick ? 2 : 30)));
-        var lossCount = (int)(rate * (context.SecondsPerCase ?? (context.Quick ? 1 : 20)));
-        var isolatedCount = context.Quick ? 10 : 50;
+        var warmupCount = (int)(rate * (context.Quick ? 0.25 : 3));
+        var latencyCount = (int)(rate * (context.SecondsPerCase ?? (context.Quick ? 1 : 30)));
+        var lossCount = (int)(rate * (context.SecondsPerCase ?? (context.Quick ? 0.5 : 20)));
+        var isolatedCount = context.Quick ? 5 : 50;
         var drainTimeout = TimeSpan.FromSeconds(context.Quick ? 30 : 120);
         var azurite = await context.AzuriteAsync();
 
