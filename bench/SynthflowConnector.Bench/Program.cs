@@ -93,7 +93,7 @@ internal static class BenchProgram
                     {
                         await benchmark(context);
                     }
-                    catch (Exception exception) when (exception is not OperationCanceledException)
+                    catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                     {
                         failed = true;
                         Console.Error.WriteLine($"BENCHMARK FAILED: {exception}");
