@@ -7,7 +7,7 @@ using SynthflowConnector.Bench.Reporting;
 namespace SynthflowConnector.Bench;
 
 /// <summary>
-/// The benchmarks of issue 6 (figures in bench/RESULTS.md). <c>all</c> runs the set (README: <c>./build.sh bench</c>);
+/// The benchmarks of issue 6, and issue 11's hooks (figures in bench/RESULTS.md). <c>all</c> runs the set (README: <c>./build.sh bench</c>);
 /// <c>--quick</c> is the CI smoke run. Exit code 0 when every benchmark ran, whether its targets were met or not (they
 /// are printed and recorded); 1 when one could not run (an error, a failed request, a request count off the minimum).
 /// </summary>
@@ -20,7 +20,8 @@ internal static class BenchProgram
         var hostDll = new Option<string?>("--host-dll") { Description = "The Host's built SynthflowConnector.Host.dll for the start-up benchmark (default: found next to the harness's build).", Recursive = true };
         var pools = new Option<int[]>("--pools") { Description = "Reconcile: pool counts to run (default 100 1000 10000; --quick: 100).", AllowMultipleArgumentsPerToken = true, Recursive = true };
         var only = new Option<string?>("--case") { Description = "Actions: run only the cases whose name contains this text (profiling).", Recursive = true, Hidden = true };
-        var seconds = new Option<double?>("--seconds") { Description = "Actions: seconds measured per case, split over the rounds (default 20; --quick: 1.5).", Recursive = true };
+        var seconds = new Option<double?>("--seconds") { Description = "Actions: seconds measured per case, split over the rounds (default 20; --quick: 1.5). Hooks: seconds per phase at 200/s (default 30 and 20; --quick: 1 and 0.5).", Recursive = true };
+        var rate = new Option<double?>("--rate") { Description = "Hooks: webhooks per second in the measured phases (default 200).", Recursive = true };
         var repeat = new Option<int?>("--repeat") { Description = "Reconcile: runs per pool count, the median is reported (default 3, and 1 at 10,000 pools; --quick: 1).", Recursive = true };
 
         var root = new RootCommand("SynthflowConnector benchmarks (issue 6): the real Host, the Synthflow sandbox and Azurite on this machine.");
@@ -31,17 +32,20 @@ internal static class BenchProgram
         root.Options.Add(repeat);
         root.Options.Add(only);
         root.Options.Add(seconds);
+        root.Options.Add(rate);
 
         Add("startup", "Host process start to the first 200 from /api/health, median of 5.", StartupBenchmark.RunAsync);
         Add("actions", "Host overhead on the list and call actions against the sandbox direct; 16 clients, 20 s per case.", ActionsBenchmark.RunAsync);
         Add("reconcile", "Reconcile 100, 1,000 and 10,000 pools with drift; sandbox latency 50 ms, 200 requests/s, 16 in parallel; and the sequential baseline.", ReconcileBenchmark.RunAsync);
+        Add("hooks", "The call-ended trigger: signed webhooks at 200/s, 3 subscriptions on a loopback receiver; ack and delivery latency; zero loss with 10% callback failures.", HooksBenchmark.RunAsync);
         Add("probe-storage", "Diagnostics: Azurite latency by table size.", StorageProbe.RunAsync, hidden: true);
         Add("probe-host", "Diagnostics: the list action's pieces, one thread.", HostProbe.RunAsync, hidden: true);
-        Add("all", "startup, actions and reconcile (about 7 minutes on 2 cores).", async context =>
+        Add("all", "startup, actions, reconcile and hooks (about 8 minutes on 2 cores).", async context =>
         {
             await StartupBenchmark.RunAsync(context);
             await ActionsBenchmark.RunAsync(context);
             await ReconcileBenchmark.RunAsync(context);
+            await HooksBenchmark.RunAsync(context);
         });
 
         // The reconcile benchmark's child process: one measured run, its result as JSON in --result.
@@ -80,6 +84,7 @@ internal static class BenchProgram
                     Repeat = parseResult.GetValue(repeat),
                     OnlyCase = parseResult.GetValue(only),
                     SecondsPerCase = parseResult.GetValue(seconds),
+                    Rate = parseResult.GetValue(rate),
                 };
                 await using (context)
                 {
@@ -88,7 +93,7 @@ internal static class BenchProgram
                     {
                         await benchmark(context);
                     }
-                    catch (Exception exception) when (exception is not OperationCanceledException)
+                    catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                     {
                         failed = true;
                         Console.Error.WriteLine($"BENCHMARK FAILED: {exception}");

@@ -62,7 +62,7 @@ internal static class ActionsBenchmark
             ["Synthflow:MaxRequestsPerSecond"] = "10000",
             ["Calls:TableName"] = callsTable,
         });
-        var azuritePort = new Uri(azurite.ConnectionString.Split("TableEndpoint=")[1].TrimEnd(';')).Port;
+        var azuritePort = azurite.TablePort;
 
         using var toHost = BenchHttp.Create(host.BaseAddress, Clients);
         toHost.DefaultRequestHeaders.Add("x-functions-key", InProcessHost.FunctionKey);

@@ -28,6 +28,9 @@ internal sealed class BenchContext(BenchReport report, bool quick, string? hostD
     /// <summary>--seconds: seconds per action case.</summary>
     public double? SecondsPerCase { get; init; }
 
+    /// <summary>--rate: webhooks per second for the hooks benchmark; null for 200.</summary>
+    public double? Rate { get; init; }
+
     public async Task<Azurite> AzuriteAsync() => _azurite ??= await Azurite.StartAsync();
 
     public static void Heading(string text)

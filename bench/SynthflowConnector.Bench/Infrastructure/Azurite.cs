@@ -8,8 +8,9 @@ using Azure.Data.Tables;
 namespace SynthflowConnector.Bench.Infrastructure;
 
 /// <summary>
-/// One in-memory Azurite table service (the repo's pinned npm dev dependency) on a free loopback port; the same start-up
-/// as the tests' AzuriteFixture, minus xunit. Disposing stops the process this object started, and only that one.
+/// In-memory Azurite table and queue services (the repo's pinned npm dev dependency, one process each) on free loopback
+/// ports; the same start-up as the tests' AzuriteFixture, minus xunit. The Host polls its hook queues whatever the
+/// benchmark, so every benchmark gets both. Disposing stops the processes this object started, and only those.
 /// </summary>
 internal sealed class Azurite : IAsyncDisposable
 {
@@ -17,16 +18,25 @@ internal sealed class Azurite : IAsyncDisposable
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private readonly Process _process;
+    private readonly Process _queueProcess;
     private readonly string _workingDirectory;
 
-    private Azurite(Process process, string workingDirectory, int port)
+    private Azurite(Process process, Process queueProcess, string workingDirectory, int port, int queuePort)
     {
         _process = process;
+        _queueProcess = queueProcess;
         _workingDirectory = workingDirectory;
-        ConnectionString = $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};TableEndpoint=http://127.0.0.1:{port}/{AccountName};";
+        TablePort = port;
+        QueuePort = queuePort;
+        ConnectionString = $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};QueueEndpoint=http://127.0.0.1:{queuePort}/{AccountName};TableEndpoint=http://127.0.0.1:{port}/{AccountName};";
     }
 
+    /// <summary>Table and queue endpoints (the Host's <c>AzureWebJobsStorage</c>).</summary>
     public string ConnectionString { get; }
+
+    public int TablePort { get; }
+
+    public int QueuePort { get; }
 
     public int ProcessId => _process.Id;
 
@@ -36,8 +46,17 @@ internal sealed class Azurite : IAsyncDisposable
 
     public static async Task<Azurite> StartAsync()
     {
-        var binary = Repository.AzuriteTable();
         var workingDirectory = Directory.CreateTempSubdirectory("bench-azurite-").FullName;
+        var tableDirectory = Directory.CreateDirectory(Path.Combine(workingDirectory, "table")).FullName;
+        var queueDirectory = Directory.CreateDirectory(Path.Combine(workingDirectory, "queue")).FullName;
+        var started = await Task.WhenAll(
+            StartServiceAsync("table", Repository.Azurite("table"), tableDirectory),
+            StartServiceAsync("queue", Repository.Azurite("queue"), queueDirectory));
+        return new Azurite(started[0].Process, started[1].Process, workingDirectory, started[0].Port, started[1].Port);
+    }
+
+    private static async Task<(Process Process, int Port)> StartServiceAsync(string service, string binary, string workingDirectory)
+    {
         for (var attempt = 1; ; attempt++)
         {
             var port = FreePort();
@@ -50,7 +69,7 @@ internal sealed class Azurite : IAsyncDisposable
                 RedirectStandardError = true,
                 UseShellExecute = false,
             };
-            foreach (var argument in new[] { "--inMemoryPersistence", "--disableTelemetry", "--skipApiVersionCheck", "--tableHost", "127.0.0.1", "--tablePort", port.ToString(CultureInfo.InvariantCulture) })
+            foreach (var argument in new[] { "--inMemoryPersistence", "--disableTelemetry", "--skipApiVersionCheck", $"--{service}Host", "127.0.0.1", $"--{service}Port", port.ToString(CultureInfo.InvariantCulture) })
             {
                 startInfo.ArgumentList.Add(argument);
             }
@@ -94,7 +113,7 @@ internal sealed class Azurite : IAsyncDisposable
 
             if (!process.HasExited && await AcceptsAsync(port))
             {
-                return new Azurite(process, workingDirectory, port);
+                return (process, port);
             }
 
             Stop(process);
@@ -106,16 +125,23 @@ internal sealed class Azurite : IAsyncDisposable
                     text = output.ToString();
                 }
 
-                throw new InvalidOperationException($"Azurite ({binary}) did not start:{Environment.NewLine}{text}");
+                throw new InvalidOperationException($"Azurite {service} ({binary}) did not start:{Environment.NewLine}{text}");
             }
         }
     }
 
-    /// <summary>CPU time the Azurite (node) process has used so far.</summary>
+    /// <summary>CPU time the Azurite table (node) process has used so far.</summary>
     public TimeSpan CpuTime()
     {
         _process.Refresh();
         return _process.TotalProcessorTime;
+    }
+
+    /// <summary>CPU time the Azurite queue (node) process has used so far.</summary>
+    public TimeSpan QueueCpuTime()
+    {
+        _queueProcess.Refresh();
+        return _queueProcess.TotalProcessorTime;
     }
 
     /// <summary>Resident set of the Azurite (node) process, MB.</summary>
@@ -128,6 +154,7 @@ internal sealed class Azurite : IAsyncDisposable
     public ValueTask DisposeAsync()
     {
         Stop(_process);
+        Stop(_queueProcess);
         try
         {
             Directory.Delete(_workingDirectory, recursive: true);

@@ -23,14 +23,15 @@ internal sealed class InProcessHost : IAsyncDisposable
 
     private readonly Factory _factory;
 
-    private InProcessHost(Factory factory, SandboxServer sandbox, Uri baseAddress)
+    private InProcessHost(Factory factory, SandboxServer? sandbox, Uri baseAddress)
     {
         _factory = factory;
         Sandbox = sandbox;
         BaseAddress = baseAddress;
     }
 
-    public SandboxServer Sandbox { get; }
+    /// <summary>The harness's sandbox; null for a Host in sandbox mode (it runs its own).</summary>
+    public SandboxServer? Sandbox { get; }
 
     /// <summary>E.g. <c>http://127.0.0.1:41234/</c>.</summary>
     public Uri BaseAddress { get; }
@@ -71,9 +72,39 @@ internal sealed class InProcessHost : IAsyncDisposable
         return Task.FromResult(new InProcessHost(factory, sandbox, new Uri(address.TrimEnd('/') + "/")));
     }
 
+    /// <summary>
+    /// The real Host in sandbox mode (no <c>Synthflow__ApiKey</c>), exactly what <c>./build.sh run</c> starts: its
+    /// built-in simulator stands in for Synthflow, and callbacks may go to loopback over http (the same sender and
+    /// connect-time check as live mode, loopback allowed).
+    /// </summary>
+    public static Task<InProcessHost> StartSandboxModeAsync(string storage, IReadOnlyDictionary<string, string?> settings)
+    {
+        var all = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["urls"] = "http://127.0.0.1:0",
+            ["Synthflow:ApiKey"] = "",
+            ["Connector:ApiKey"] = FunctionKey,
+            ["AzureWebJobsStorage"] = storage,
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings)
+        {
+            all[key] = value;
+        }
+
+        Environment.SetEnvironmentVariable(
+            "ASPNETCORE_TEST_CONTENTROOT_SYNTHFLOWCONNECTOR_HOST",
+            Path.Combine(Repository.Root, "src", "SynthflowConnector.Host"));
+        var factory = new Factory(all, endpoint: null);
+        factory.UseKestrel();
+        factory.StartServer();
+        var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        return Task.FromResult(new InProcessHost(factory, sandbox: null, new Uri(address.TrimEnd('/') + "/")));
+    }
+
     public async ValueTask DisposeAsync() => await _factory.DisposeAsync();
 
-    private sealed class Factory(IDictionary<string, string?> settings, SynthflowEndpoint endpoint) : WebApplicationFactory<global::Program>
+    private sealed class Factory(IDictionary<string, string?> settings, SynthflowEndpoint? endpoint) : WebApplicationFactory<global::Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
@@ -85,8 +116,11 @@ internal sealed class InProcessHost : IAsyncDisposable
             }
 
             builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
-            builder.ConfigureTestServices(services =>
-                services.AddSingleton<ISynthflowEndpointProvider>(new FixedSynthflowEndpointProvider(endpoint)));
+            if (endpoint is not null)
+            {
+                builder.ConfigureTestServices(services =>
+                    services.AddSingleton<ISynthflowEndpointProvider>(new FixedSynthflowEndpointProvider(endpoint)));
+            }
         }
     }
 }

@@ -11,14 +11,16 @@ internal static class Repository
             .FirstOrDefault(a => a.Key == "RepositoryRoot")?.Value
         ?? throw new InvalidOperationException("The bench assembly does not record the repository root.");
 
-    public static string AzuriteTable()
+    /// <summary><c>node_modules/.bin/azurite-{service}</c> (<c>table</c>, <c>queue</c>), or <c>AZURITE_TABLE</c> / <c>AZURITE_QUEUE</c>.</summary>
+    public static string Azurite(string service)
     {
-        if (Environment.GetEnvironmentVariable("AZURITE_TABLE") is { Length: > 0 } overridePath)
+        if (Environment.GetEnvironmentVariable("AZURITE_" + service.ToUpperInvariant()) is { Length: > 0 } overridePath)
         {
             return overridePath;
         }
 
-        var path = Path.Combine(Root, "node_modules", ".bin", OperatingSystem.IsWindows() ? "azurite-table.cmd" : "azurite-table");
+        var name = "azurite-" + service;
+        var path = Path.Combine(Root, "node_modules", ".bin", OperatingSystem.IsWindows() ? name + ".cmd" : name);
         return File.Exists(path) ? path : throw new InvalidOperationException($"Azurite is not installed ({path} is missing): run npm ci in {Root}.");
     }
 
