@@ -19,7 +19,8 @@ internal sealed partial class CampaignDialer(
     CallService calls,
     IOptions<CampaignsOptions> options,
     TimeProvider timeProvider,
-    ILogger logger)
+    ILogger logger,
+    Hooks.IPlacedCallStore? placedCalls)
 {
     private const int MaxRaces = 10;
 
@@ -115,6 +116,11 @@ internal sealed partial class CampaignDialer(
 
         if (outcome.Response is { } placed)
         {
+            if (placed.IdempotentReplay)
+            {
+                await EnsureRecordedAsync(campaign, recipient, key, placed).ConfigureAwait(false);
+            }
+
             await BindAsync(campaign.Id, recipient.Index, recipient.Attempts, placed.CallId, cancellationToken).ConfigureAwait(false);
             LogPlaced(logger, campaign.Id, recipient.Index, recipient.Attempts, placed.CallId, placed.IdempotentReplay);
             return placed.IdempotentReplay ? DialStep.None : DialStep.Placed;
@@ -162,6 +168,40 @@ internal sealed partial class CampaignDialer(
         var end = new CallEnd(callId, Hooks.CallStatuses.Normalize(status), now);
         await CampaignCallEndedObserver.ApplyAsync(campaigns, campaign, recipient.Index, recipient.Attempts, end, cancellationToken).ConfigureAwait(false);
         return DialStep.None;
+    }
+
+    /// <summary>
+    /// A replayed attempt's call (adopted after a lost answer) may never have been recorded for the call-ended trigger:
+    /// record it, so its end finds the recipient. Best effort: the CallEndTimeout look-up covers a miss.
+    /// </summary>
+    private async Task EnsureRecordedAsync(Campaign campaign, CampaignRecipient recipient, string key, MakeCallResponse placed)
+    {
+        if (placedCalls is null)
+        {
+            return;
+        }
+
+        try
+        {
+            if (await placedCalls.GetAsync(placed.CallId, CancellationToken.None).ConfigureAwait(false) is null)
+            {
+                await placedCalls.AddAsync(
+                    new Hooks.PlacedCall
+                    {
+                        CallId = placed.CallId,
+                        ModelId = campaign.ModelId,
+                        PlacedAt = timeProvider.GetUtcNow(),
+                        IdempotencyKey = key,
+                        ToPhoneNumber = recipient.Phone,
+                        FromPhoneNumber = placed.FromPhoneNumber,
+                    },
+                    CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (StoreUnavailableException error)
+        {
+            LogNotBound(logger, campaign.Id, recipient.Index, placed.CallId + " (" + error.Message + ")");
+        }
     }
 
     /// <summary>Adds the placed call's id to its attempt; its end is awaited until CallEndTimeout (then looked up).</summary>

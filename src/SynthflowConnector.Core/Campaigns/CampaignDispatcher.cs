@@ -13,6 +13,9 @@ namespace SynthflowConnector.Campaigns;
 /// </summary>
 public sealed partial class CampaignDispatcher
 {
+    /// <summary>How long after a completion its deliveries must have been queued before another run queues them (the completing run may still be at it).</summary>
+    private static readonly TimeSpan CompletionRepairAfter = TimeSpan.FromMinutes(1);
+
     private readonly ICampaignStore _campaigns;
     private readonly CampaignCompletion _completion;
     private readonly CampaignDialer _dialer;
@@ -27,14 +30,15 @@ public sealed partial class CampaignDispatcher
         CampaignCompletion completion,
         IOptions<CampaignsOptions> options,
         TimeProvider timeProvider,
-        ILogger<CampaignDispatcher> logger)
+        ILogger<CampaignDispatcher> logger,
+        Hooks.IPlacedCallStore? placedCalls = null)
     {
         _campaigns = campaigns;
         _completion = completion;
         _options = options;
         _timeProvider = timeProvider;
         _logger = logger;
-        _dialer = new CampaignDialer(campaigns, suppressions, calls, options, timeProvider, logger);
+        _dialer = new CampaignDialer(campaigns, suppressions, calls, options, timeProvider, logger, placedCalls);
     }
 
     /// <summary>Dispatches until nothing is due or <paramref name="budget"/> has passed (no new dial starts after it).</summary>
@@ -83,7 +87,7 @@ public sealed partial class CampaignDispatcher
         {
             switch (campaign)
             {
-                case { State: CampaignState.Completed, CompletionQueued: false }:
+                case { State: CampaignState.Completed, CompletionQueued: false } when campaign.CompletedAt < now - CompletionRepairAfter:
                     await _completion.QueueDeliveriesAsync(campaign.Id, cancellationToken).ConfigureAwait(false);
                     break;
                 case { State: CampaignState.Scheduled } when campaign.StartAt is null || campaign.StartAt <= now:
