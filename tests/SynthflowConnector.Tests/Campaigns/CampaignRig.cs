@@ -29,8 +29,10 @@ internal sealed class CampaignRig : IDisposable
 
     private readonly LoggerFactory _loggers;
 
-    public CampaignRig(DateTimeOffset? start = null)
+    public CampaignRig(DateTimeOffset? start = null, ICampaignStore? store = null, ISuppressionStore? suppressions = null)
     {
+        CampaignStore = store ?? Store;
+        SuppressionStore = suppressions ?? Suppressions;
         _loggers = new LoggerFactory([Logs]);
         Clock = new FakeTimeProvider(start ?? new DateTimeOffset(2025, 3, 5, 12, 0, 0, TimeSpan.Zero));
         Synthflow = new CampaignSynthflow(Clock);
@@ -46,6 +48,11 @@ internal sealed class CampaignRig : IDisposable
 
     public InMemorySuppressionStore Suppressions { get; } = new();
 
+    /// <summary>What the services use: <see cref="Store"/> unless the rig was given a table store.</summary>
+    public ICampaignStore CampaignStore { get; }
+
+    public ISuppressionStore SuppressionStore { get; }
+
     public InMemoryCallLedger Ledger { get; } = new();
 
     public InMemoryPlacedCallStore PlacedCalls { get; } = new();
@@ -56,16 +63,16 @@ internal sealed class CampaignRig : IDisposable
 
     public CampaignSynthflow Synthflow { get; }
 
-    public CampaignService Service => new(Store, new RecipientTimeZoneResolver(Clock), Clock, _loggers.CreateLogger<CampaignService>());
+    public CampaignService Service => new(CampaignStore, new RecipientTimeZoneResolver(Clock), Clock, _loggers.CreateLogger<CampaignService>());
 
-    public SuppressionService SuppressionService => new(Suppressions, Clock, _loggers.CreateLogger<SuppressionService>());
+    public SuppressionService SuppressionService => new(SuppressionStore, Clock, _loggers.CreateLogger<SuppressionService>());
 
-    public CampaignCompletion Completion => new(Store, Subscriptions, Queues, Clock, _loggers.CreateLogger<CampaignCompletion>());
+    public CampaignCompletion Completion => new(CampaignStore, Subscriptions, Queues, Clock, _loggers.CreateLogger<CampaignCompletion>());
 
     public CampaignCallEndedObserver Observer =>
-        new(Store, Suppressions, Options.Create(Settings), Clock, _loggers.CreateLogger<CampaignCallEndedObserver>());
+        new(CampaignStore, SuppressionStore, Options.Create(Settings), Clock, _loggers.CreateLogger<CampaignCallEndedObserver>());
 
-    public CampaignDispatcher Dispatcher => new(Store, Suppressions, Calls, Completion, Options.Create(Settings), Clock, _loggers.CreateLogger<CampaignDispatcher>(), PlacedCalls);
+    public CampaignDispatcher Dispatcher => new(CampaignStore, SuppressionStore, Calls, Completion, Options.Create(Settings), Clock, _loggers.CreateLogger<CampaignDispatcher>(), PlacedCalls);
 
     public CallService Calls
     {
@@ -141,7 +148,7 @@ internal sealed class CampaignRig : IDisposable
     }
 
     public async Task<CampaignRecipient> RecipientAsync(string campaignId, int index) =>
-        (await Store.GetRecipientAsync(campaignId, index, CancellationToken.None))!;
+        (await CampaignStore.GetRecipientAsync(campaignId, index, CancellationToken.None))!;
 }
 
 /// <summary>A Synthflow that places calls (recording when and to whom), lists and gets them; faults on demand.</summary>
