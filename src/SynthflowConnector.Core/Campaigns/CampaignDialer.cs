@@ -71,7 +71,7 @@ internal sealed partial class CampaignDialer(
         {
             if (recipient.State != RecipientState.Calling)
             {
-                await FreeAttemptAsync(campaignId, recipient.Index, claimed.Attempts, recipient.NextAttemptAt ?? now, null, cancellationToken).ConfigureAwait(false);
+                await FreeAttemptAsync(campaignId, recipient.Index, claimed.Attempts, recipient.NextAttemptAt ?? now, null).ConfigureAwait(false);
             }
 
             return DialStep.Stopped;
@@ -91,7 +91,7 @@ internal sealed partial class CampaignDialer(
         }
         catch (PacingUnavailableException full)
         {
-            await FreeAttemptAsync(campaign.Id, recipient.Index, recipient.Attempts, now + full.RetryAfter, null, cancellationToken).ConfigureAwait(false);
+            await FreeAttemptAsync(campaign.Id, recipient.Index, recipient.Attempts, now + full.RetryAfter, null).ConfigureAwait(false);
             return DialStep.Throttled;
         }
         catch (SynthflowApiException refused)
@@ -101,11 +101,11 @@ internal sealed partial class CampaignDialer(
             if (refused.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout || (int)refused.StatusCode >= 500)
             {
                 var retryAt = now + (refused.RetryAfter ?? options.Value.NotPlacedRetryDelay);
-                await FreeAttemptAsync(campaign.Id, recipient.Index, recipient.Attempts, retryAt, null, cancellationToken).ConfigureAwait(false);
+                await FreeAttemptAsync(campaign.Id, recipient.Index, recipient.Attempts, retryAt, null).ConfigureAwait(false);
                 return refused.StatusCode == HttpStatusCode.TooManyRequests ? DialStep.Throttled : DialStep.Deferred;
             }
 
-            await FreeAttemptAsync(campaign.Id, recipient.Index, recipient.Attempts, null, NotPlaced, cancellationToken).ConfigureAwait(false);
+            await FreeAttemptAsync(campaign.Id, recipient.Index, recipient.Attempts, null, NotPlaced).ConfigureAwait(false);
             return DialStep.Skipped;
         }
         catch (SynthflowTransportException)
@@ -135,7 +135,7 @@ internal sealed partial class CampaignDialer(
             default:
                 // The request cannot be placed as it stands (caller ID, key reuse): nothing was dialled.
                 LogNotPlaced(logger, campaign.Id, recipient.Index, failure.Kind.ToString());
-                await FreeAttemptAsync(campaign.Id, recipient.Index, recipient.Attempts, null, NotPlaced, cancellationToken).ConfigureAwait(false);
+                await FreeAttemptAsync(campaign.Id, recipient.Index, recipient.Attempts, null, NotPlaced).ConfigureAwait(false);
                 return DialStep.Skipped;
         }
     }
@@ -170,10 +170,7 @@ internal sealed partial class CampaignDialer(
         return DialStep.None;
     }
 
-    /// <summary>
-    /// A replayed attempt's call (adopted after a lost answer) may never have been recorded for the call-ended trigger:
-    /// record it, so its end finds the recipient. Best effort: the CallEndTimeout look-up covers a miss.
-    /// </summary>
+    /// <summary>A replayed (adopted) call may never have been recorded for the trigger: record it (best effort; the look-up covers a miss).</summary>
     private async Task EnsureRecordedAsync(Campaign campaign, CampaignRecipient recipient, string key, MakeCallResponse placed)
     {
         if (placedCalls is null)
@@ -232,11 +229,10 @@ internal sealed partial class CampaignDialer(
 
     /// <summary>
     /// No call was placed for this attempt: give it back (attempts − 1) and set the next try, or end the recipient with
-    /// <paramref name="finalStatus"/>. Only while the recipient still shows this attempt without a call.
+    /// <paramref name="finalStatus"/>. Only while the recipient still shows this attempt without a call; never cancelled.
     /// </summary>
-    private async Task FreeAttemptAsync(string campaignId, int index, int attempt, DateTimeOffset? retryAt, string? finalStatus, CancellationToken cancellationToken)
+    private async Task FreeAttemptAsync(string campaignId, int index, int attempt, DateTimeOffset? retryAt, string? finalStatus)
     {
-        _ = cancellationToken; // Must happen even when the run is being stopped.
         for (var race = 0; race < MaxRaces; race++)
         {
             var current = await campaigns.GetRecipientAsync(campaignId, index, CancellationToken.None).ConfigureAwait(false);
