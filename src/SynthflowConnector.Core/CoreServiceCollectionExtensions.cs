@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using SynthflowConnector.Agents;
 using SynthflowConnector.Calls;
+using SynthflowConnector.Campaigns;
 using SynthflowConnector.Hooks;
 using SynthflowConnector.Pools;
 using SynthflowConnector.Synthflow;
@@ -53,6 +54,26 @@ public static class CoreServiceCollectionExtensions
         services.TryAddTransient<CallbackDelivery>();
         services.TryAddTransient<CallEndSweep>();
         services.TryAddTransient<HookSubscriptionService>();
+        return services;
+    }
+
+    /// <summary>
+    /// The campaigns' services: <see cref="CampaignService"/>, <see cref="SuppressionService"/>, <see cref="CampaignDispatcher"/>
+    /// (run it with <c>RunAsync(options.DispatchBudget(now))</c> on <c>Campaigns__DispatchSchedule</c>), the campaign
+    /// <see cref="ICallEndedObserver"/>, and <see cref="CampaignsOptions"/> validated at start. Needs <see cref="AddConnectorCore"/>,
+    /// <see cref="AddConnectorHooks"/> and the stores (<see cref="ICampaignStore"/>, <see cref="ISuppressionStore"/>).
+    /// </summary>
+    public static IServiceCollection AddConnectorCampaigns(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<CampaignsOptions>().BindConfiguration(CampaignsOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CampaignsOptions>, CampaignsOptionsValidator>());
+        services.TryAddSingleton<RecipientTimeZoneResolver>();
+        services.TryAddTransient<CampaignService>();
+        services.TryAddTransient<SuppressionService>();
+        services.TryAddTransient<CampaignCompletion>();
+        services.TryAddTransient<CampaignDispatcher>();
+        services.TryAddEnumerable(ServiceDescriptor.Transient<ICallEndedObserver, CampaignCallEndedObserver>());
         return services;
     }
 }

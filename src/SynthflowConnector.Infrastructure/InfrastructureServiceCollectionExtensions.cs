@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using SynthflowConnector.Calls;
+using SynthflowConnector.Campaigns;
 using SynthflowConnector.Hooks;
 using SynthflowConnector.Pools;
 using SynthflowConnector.Storage;
@@ -24,6 +25,8 @@ public static class InfrastructureServiceCollectionExtensions
         services.TryAddSingleton<ICallerIdStore, TableCallerIdStore>();
         services.TryAddSingleton<IPoolStore, TablePoolStore>();
         services.AddHookAdapters();
+        services.TryAddSingleton<ICampaignStore, TableCampaignStore>();
+        services.TryAddSingleton<ISuppressionStore, TableSuppressionStore>();
         return services;
     }
 }

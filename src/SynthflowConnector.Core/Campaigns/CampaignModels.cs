@@ -80,6 +80,9 @@ public sealed record Campaign
 
     public DateTimeOffset? CompletedAt { get; init; }
 
+    /// <summary>True once the campaign-completed deliveries are queued (a crash before that re-queues them).</summary>
+    public bool CompletionQueued { get; init; }
+
     /// <summary>Optimistic concurrency token of the stored row; null before it is stored.</summary>
     public string? ETag { get; init; }
 }
@@ -115,6 +118,9 @@ public sealed record CampaignCounts
     public required int Total { get; init; }
     public required IReadOnlyDictionary<RecipientState, int> ByState { get; init; }
     public required IReadOnlyDictionary<string, int> ByOutcome { get; init; }
+
+    /// <summary>The earliest <see cref="CampaignRecipient.NextAttemptAt"/> of pending and waiting recipients; null when none waits.</summary>
+    public DateTimeOffset? NextAttemptAt { get; init; }
 }
 
 public sealed record RecipientPage(IReadOnlyList<CampaignRecipient> Items, string? ContinuationToken);

@@ -25,13 +25,23 @@ public interface ICampaignStore
 
     Task<RecipientPage> ListRecipientsAsync(string campaignId, RecipientState? state, string? continuationToken, int pageSize, CancellationToken cancellationToken);
 
-    /// <summary>Pending recipients, and waiting ones whose next attempt is due at <paramref name="now"/>; index order, at most <paramref name="max"/>.</summary>
+    /// <summary>
+    /// Pending, waiting and calling recipients whose <see cref="CampaignRecipient.NextAttemptAt"/> is at or before
+    /// <paramref name="now"/> (a calling one is due when its attempt must be resumed or its end looked up); index
+    /// order, at most <paramref name="max"/>. Terminal recipients have no NextAttemptAt.
+    /// </summary>
     Task<IReadOnlyList<CampaignRecipient>> ListDueAsync(string campaignId, DateTimeOffset now, int max, CancellationToken cancellationToken);
 
     /// <summary>Replaces the recipient if its ETag still matches.</summary>
     Task<bool> TryUpdateRecipientAsync(CampaignRecipient recipient, CancellationToken cancellationToken);
 
     Task<CampaignCounts> CountAsync(string campaignId, CancellationToken cancellationToken);
+
+    /// <summary>True while any recipient is pending, calling or waiting for a retry (stops at the first one).</summary>
+    Task<bool> HasActiveRecipientsAsync(string campaignId, CancellationToken cancellationToken);
+
+    /// <summary>Marks every pending, calling and waiting recipient canceled (idempotent); returns how many changed.</summary>
+    Task<int> CancelRecipientsAsync(string campaignId, CancellationToken cancellationToken);
 }
 
 public interface ISuppressionStore

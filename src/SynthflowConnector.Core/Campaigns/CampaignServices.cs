@@ -1,9 +1,9 @@
-using SynthflowConnector.Calls;
-using SynthflowConnector.Synthflow;
+using Microsoft.Extensions.Logging;
+using SynthflowConnector.PhoneNumbers;
 
 namespace SynthflowConnector.Campaigns;
 
-// SKELETON (signatures the API codes against; the campaign core engineer fills the bodies and may split files).
+// The commands and results the API codes against, the suppression list; the services are in their own files.
 
 public sealed record CampaignRecipientInput(string? Phone, string? Name, IReadOnlyDictionary<string, string?>? CustomVariables, string? LeadTimezone);
 
@@ -37,44 +37,85 @@ public enum CampaignCommandResult
     Conflict,
 }
 
-public sealed class CampaignService
-{
-    public Task<CreateCampaignOutcome> CreateAsync(CreateCampaignCommand command, string? idempotencyKey, CancellationToken cancellationToken) => throw new NotImplementedException();
-
-    public Task<CampaignView?> GetAsync(string campaignId, CancellationToken cancellationToken) => throw new NotImplementedException();
-
-    public Task<IReadOnlyList<CampaignView>> ListAsync(CancellationToken cancellationToken) => throw new NotImplementedException();
-
-    public Task<RecipientPage?> ListRecipientsAsync(string campaignId, RecipientState? state, string? continuationToken, int pageSize, CancellationToken cancellationToken) => throw new NotImplementedException();
-
-    /// <summary>Idempotent: pausing a paused campaign is Done.</summary>
-    public Task<(CampaignCommandResult Result, CampaignView? View)> PauseAsync(string campaignId, CancellationToken cancellationToken) => throw new NotImplementedException();
-
-    public Task<(CampaignCommandResult Result, CampaignView? View)> ResumeAsync(string campaignId, CancellationToken cancellationToken) => throw new NotImplementedException();
-
-    public Task<(CampaignCommandResult Result, CampaignView? View)> CancelAsync(string campaignId, CancellationToken cancellationToken) => throw new NotImplementedException();
-}
-
 public sealed record DispatchSummary(int CampaignsSeen, int CallsPlaced, int Skipped, int Throttled);
 
-/// <summary>Places the due attempts of running campaigns at the account's pace. Safe to run on several instances at once.</summary>
-public sealed class CampaignDispatcher
+/// <summary>The do-not-call list: numbers no campaign dials (checked at dial time, so an addition counts at once).</summary>
+public sealed partial class SuppressionService(ISuppressionStore suppressions, TimeProvider timeProvider, ILogger<SuppressionService> logger)
 {
-    /// <summary>Dispatches until nothing is due or <paramref name="budget"/> has passed.</summary>
-    public Task<DispatchSummary> RunAsync(TimeSpan budget, CancellationToken cancellationToken) => throw new NotImplementedException();
-}
+    /// <summary>The most numbers one bulk add takes, and one list returns.</summary>
+    public const int MaxBatch = 1000;
 
-public sealed class SuppressionService
-{
-    public Task<Suppression> AddAsync(string phone, string? reason, CancellationToken cancellationToken) => throw new NotImplementedException();
+    /// <exception cref="ArgumentException">The number is not E.164 (the API checks it first).</exception>
+    public async Task<Suppression> AddAsync(string phone, string? reason, CancellationToken cancellationToken)
+    {
+        var suppression = New(phone, reason);
+        await suppressions.AddAsync(suppression, cancellationToken).ConfigureAwait(false);
+        LogAdded(logger, new MaskedPhoneNumber(suppression.Phone));
+        return suppression;
+    }
 
-    public Task<int> AddManyAsync(IReadOnlyList<(string Phone, string? Reason)> numbers, CancellationToken cancellationToken) => throw new NotImplementedException();
+    /// <summary>Adds every number (idempotent); all are checked before any is stored.</summary>
+    /// <exception cref="ArgumentException">A number is not E.164, or more than <see cref="MaxBatch"/> numbers.</exception>
+    public async Task<int> AddManyAsync(IReadOnlyList<(string Phone, string? Reason)> numbers, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(numbers);
+        if (numbers.Count > MaxBatch)
+        {
+            throw new ArgumentException($"At most {MaxBatch} numbers at once.", nameof(numbers));
+        }
 
-    public Task<bool> RemoveAsync(string phone, CancellationToken cancellationToken) => throw new NotImplementedException();
+        var all = numbers.Select(n => New(n.Phone, n.Reason)).DistinctBy(s => s.Phone, StringComparer.Ordinal).ToList();
+        await Parallel.ForEachAsync(
+            all,
+            new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+            async (suppression, token) => await suppressions.AddAsync(suppression, token).ConfigureAwait(false)).ConfigureAwait(false);
+        LogAddedMany(logger, all.Count);
+        return all.Count;
+    }
 
-    public Task<Suppression?> GetAsync(string phone, CancellationToken cancellationToken) => throw new NotImplementedException();
+    public async Task<bool> RemoveAsync(string phone, CancellationToken cancellationToken)
+    {
+        var number = Normalize(phone);
+        var removed = E164.IsValid(number) && await suppressions.RemoveAsync(number, cancellationToken).ConfigureAwait(false);
+        LogRemoved(logger, new MaskedPhoneNumber(number), removed);
+        return removed;
+    }
 
-    public Task<IReadOnlyList<Suppression>> ListAsync(int max, CancellationToken cancellationToken) => throw new NotImplementedException();
+    public Task<Suppression?> GetAsync(string phone, CancellationToken cancellationToken)
+    {
+        var number = Normalize(phone);
+        return E164.IsValid(number) ? suppressions.GetAsync(number, cancellationToken) : Task.FromResult<Suppression?>(null);
+    }
+
+    public Task<IReadOnlyList<Suppression>> ListAsync(int max, CancellationToken cancellationToken) =>
+        suppressions.ListAsync(Math.Clamp(max, 1, MaxBatch), cancellationToken);
+
+    private Suppression New(string phone, string? reason)
+    {
+        var number = Normalize(phone);
+        if (!E164.IsValid(number))
+        {
+            throw new ArgumentException("The number must be E.164: +, country code and number, digits only.", nameof(phone));
+        }
+
+        return new Suppression
+        {
+            Phone = number,
+            Reason = string.IsNullOrWhiteSpace(reason) ? null : reason.Trim()[..Math.Min(reason.Trim().Length, 500)],
+            AddedAt = timeProvider.GetUtcNow(),
+        };
+    }
+
+    private static string Normalize(string phone) => (phone ?? string.Empty).Trim();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Suppressed {Recipient}")]
+    private static partial void LogAdded(ILogger logger, MaskedPhoneNumber recipient);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Suppressed {Count} numbers")]
+    private static partial void LogAddedMany(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Unsuppress {Recipient}: removed {Removed}")]
+    private static partial void LogRemoved(ILogger logger, MaskedPhoneNumber recipient, bool removed);
 }
 
 /// <summary>Why the pacer refused to wait for a slot.</summary>

@@ -20,7 +20,8 @@ public sealed partial class CallbackDelivery(
     IWebhookSecretSource secrets,
     IOptions<HooksOptions> options,
     TimeProvider timeProvider,
-    ILogger<CallbackDelivery> logger)
+    ILogger<CallbackDelivery> logger,
+    Campaigns.CampaignCompletion? campaigns = null)
 {
     public async Task<DeliveryOutcome> HandleAsync(DeliveryMessage message, CancellationToken cancellationToken)
     {
@@ -44,7 +45,7 @@ public sealed partial class CallbackDelivery(
 
         if (result.StatusCode is 404 or 410 && message.SubscriptionId is { } gone)
         {
-            await subscriptions.DeleteAsync(HookEvents.CallEnded, gone, cancellationToken).ConfigureAwait(false);
+            await subscriptions.DeleteAsync(EventOf(message), gone, cancellationToken).ConfigureAwait(false);
             LogSubscriptionRemoved(logger, gone, host, result.StatusCode.Value);
             return DeliveryOutcome.SubscriptionRemoved;
         }
@@ -68,8 +69,25 @@ public sealed partial class CallbackDelivery(
         return await GiveUpAsync(message, host, result, $"The callback refused the delivery: {Describe(result)}.", cancellationToken).ConfigureAwait(false);
     }
 
+    private static string EventOf(DeliveryMessage message) => message.CampaignId is null ? HookEvents.CallEnded : HookEvents.CampaignCompleted;
+
     private async Task<Target?> TargetAsync(DeliveryMessage message, CancellationToken cancellationToken)
     {
+        if (message.CampaignId is { } campaignId)
+        {
+            var subscription = message.SubscriptionId is { } id && campaigns is not null
+                ? await subscriptions.GetAsync(HookEvents.CampaignCompleted, id, cancellationToken).ConfigureAwait(false)
+                : null;
+            var body = subscription is null ? null : await campaigns!.BuildEventAsync(campaignId, cancellationToken).ConfigureAwait(false);
+            if (subscription is null || body is null)
+            {
+                LogSkipped(logger, message.CallId, message.Status, "the subscription or the campaign is gone");
+                return null;
+            }
+
+            return new Target(subscription.CallbackUrl, body, null);
+        }
+
         var stored = await events.GetAsync(message.CallId, message.Status, cancellationToken).ConfigureAwait(false);
         if (stored is null)
         {

@@ -52,10 +52,13 @@ public sealed record CallEndedEvent
     public JsonObject? Raw { get; init; }
 }
 
-/// <summary>The event names subscriptions can be for. One today; campaigns will add "campaign-completed".</summary>
+/// <summary>The event names subscriptions can be for.</summary>
 public static class HookEvents
 {
     public const string CallEnded = "call-ended";
+
+    /// <summary>A campaign completed (its deliveries carry <see cref="DeliveryMessage.CampaignId"/>).</summary>
+    public const string CampaignCompleted = "campaign-completed";
 }
 
 /// <summary>A flow's subscription to an event (a Power Platform webhook trigger instance).</summary>
@@ -127,6 +130,9 @@ public sealed record DeliveryMessage
 
     /// <summary>The forward target when <see cref="SubscriptionId"/> is null.</summary>
     public Uri? ForwardUrl { get; init; }
+
+    /// <summary>Set for a <c>campaign-completed</c> delivery: the body is built from this campaign (CallId repeats it).</summary>
+    public string? CampaignId { get; init; }
 
     /// <summary>1 for the first try.</summary>
     public int Attempt { get; init; } = 1;
