@@ -56,6 +56,7 @@ public sealed record CallEndedEvent
 public static class HookEvents
 {
     public const string CallEnded = "call-ended";
+    public const string CampaignCompleted = "campaign-completed";
 }
 
 /// <summary>A flow's subscription to an event (a Power Platform webhook trigger instance).</summary>
