@@ -103,16 +103,13 @@ public sealed record CampaignRetryResponse
     public required IReadOnlyList<string> On { get; init; }
 }
 
-/// <summary>Recipients by state, and by the last attempt's final status.</summary>
+/// <summary>Recipients by state (every state, zeros included) and by the last attempt's final status.</summary>
 public sealed record CampaignCountsResponse
 {
     public required int Total { get; init; }
-    public required int Pending { get; init; }
-    public required int Calling { get; init; }
-    public required int WaitingRetry { get; init; }
-    public required int Done { get; init; }
-    public required int Skipped { get; init; }
-    public required int Canceled { get; init; }
+
+    /// <summary>pending, calling, waiting-retry, done, skipped, canceled → recipients.</summary>
+    public required IReadOnlyDictionary<string, int> ByState { get; init; }
 
     /// <summary>Final status of the last attempt → recipients (completed, no-answer, busy, …).</summary>
     public required IReadOnlyDictionary<string, int> ByOutcome { get; init; }
@@ -192,9 +189,9 @@ public sealed record SubscribeCampaignCompletedRequest
 }
 
 /// <summary>The campaign contracts' serializer (the same options as <see cref="ConnectorJson"/>, its own context).</summary>
-public static class CampaignJson
+public static class CampaignApiJson
 {
-    public static CampaignJsonContext Context { get; } = new(ConnectorJson.CreateOptions());
+    public static CampaignApiJsonContext Context { get; } = new(ConnectorJson.CreateOptions());
 }
 
 [JsonSourceGenerationOptions(
@@ -213,7 +210,7 @@ public static class CampaignJson
 [JsonSerializable(typeof(SuppressNumbersResult))]
 [JsonSerializable(typeof(SuppressionRemoved))]
 [JsonSerializable(typeof(SubscribeCampaignCompletedRequest))]
-public sealed partial class CampaignJsonContext : JsonSerializerContext;
+public sealed partial class CampaignApiJsonContext : JsonSerializerContext;
 
 /// <summary>
 /// Reads an object of text values, taking numbers and booleans as their JSON text (a flow's Select over a table may

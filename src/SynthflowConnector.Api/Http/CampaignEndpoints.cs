@@ -18,7 +18,7 @@ public sealed class CampaignEndpoints(CampaignService campaigns, ILogger<Campaig
     public async Task<IResult> CreateCampaignAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var (body, problem) = await ConnectorValidation.ReadJsonAsync(request, CampaignJson.Context.CreateCampaignRequest, cancellationToken, CampaignRequests.MaxCreateBodyBytes).ConfigureAwait(false);
+        var (body, problem) = await ConnectorValidation.ReadJsonAsync(request, CampaignApiJson.Context.CreateCampaignRequest, cancellationToken, CampaignRequests.MaxCreateBodyBytes).ConfigureAwait(false);
         if (problem is not null)
         {
             return problem;
@@ -68,7 +68,7 @@ public sealed class CampaignEndpoints(CampaignService campaigns, ILogger<Campaig
                         Counts = CampaignViews.Counts(outcome.Counts),
                         IdempotentReplay = outcome.Replayed,
                     },
-                    CampaignJson.Context.CampaignCreated,
+                    CampaignApiJson.Context.CampaignCreated,
                     statusCode: StatusCodes.Status201Created));
         }).ConfigureAwait(false);
     }
@@ -79,7 +79,7 @@ public sealed class CampaignEndpoints(CampaignService campaigns, ILogger<Campaig
             var all = await campaigns.ListAsync(cancellationToken).ConfigureAwait(false);
             return TypedResults.Json(
                 new CampaignList([.. all.OrderByDescending(view => view.Campaign.CreatedAt).Select(CampaignViews.Details)]),
-                CampaignJson.Context.CampaignList);
+                CampaignApiJson.Context.CampaignList);
         });
 
     public Task<IResult> GetCampaignAsync(HttpRequest request, string campaignId, CancellationToken cancellationToken)
@@ -90,7 +90,7 @@ public sealed class CampaignEndpoints(CampaignService campaigns, ILogger<Campaig
         }
 
         return RunAsync(async () => await campaigns.GetAsync(campaignId, cancellationToken).ConfigureAwait(false) is { } view
-            ? TypedResults.Json(CampaignViews.Details(view), CampaignJson.Context.CampaignDetails)
+            ? TypedResults.Json(CampaignViews.Details(view), CampaignApiJson.Context.CampaignDetails)
             : NotFound(campaignId));
     }
 
@@ -150,7 +150,7 @@ public sealed class CampaignEndpoints(CampaignService campaigns, ILogger<Campaig
                     Value = [.. page.Items.Select(CampaignViews.Recipient)],
                     NextLink = page.ContinuationToken is { Length: > 0 } next ? NextLink(request, campaignId, stateText, pageSize, next) : null,
                 },
-                CampaignJson.Context.CampaignRecipientPage);
+                CampaignApiJson.Context.CampaignRecipientPage);
         });
     }
 
@@ -179,7 +179,7 @@ public sealed class CampaignEndpoints(CampaignService campaigns, ILogger<Campaig
             var (result, view) = await command(campaignId, cancellationToken).ConfigureAwait(false);
             return result switch
             {
-                CampaignCommandResult.Done when view is not null => TypedResults.Json(CampaignViews.Details(view), CampaignJson.Context.CampaignDetails),
+                CampaignCommandResult.Done when view is not null => TypedResults.Json(CampaignViews.Details(view), CampaignApiJson.Context.CampaignDetails),
                 CampaignCommandResult.NotFound => NotFound(campaignId),
                 CampaignCommandResult.Conflict => Problems.Field(
                     "state",

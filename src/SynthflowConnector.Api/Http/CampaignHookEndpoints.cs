@@ -18,7 +18,7 @@ public sealed class CampaignHookEndpoints(
     public async Task<IResult> SubscribeCampaignCompletedAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var (body, problem) = await ConnectorValidation.ReadJsonAsync(request, CampaignJson.Context.SubscribeCampaignCompletedRequest, cancellationToken).ConfigureAwait(false);
+        var (body, problem) = await ConnectorValidation.ReadJsonAsync(request, CampaignApiJson.Context.SubscribeCampaignCompletedRequest, cancellationToken).ConfigureAwait(false);
         if (problem is not null)
         {
             return problem;

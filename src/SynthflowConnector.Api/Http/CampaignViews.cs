@@ -99,21 +99,15 @@ public static class CampaignViews
         };
     }
 
-    public static CampaignCountsResponse Counts(CampaignCounts? counts)
+    public static CampaignCountsResponse Counts(CampaignCounts? counts) => new()
     {
-        int Of(RecipientState state) => counts?.ByState.TryGetValue(state, out var n) == true ? n : 0;
-        return new CampaignCountsResponse
-        {
-            Total = counts?.Total ?? 0,
-            Pending = Of(RecipientState.Pending),
-            Calling = Of(RecipientState.Calling),
-            WaitingRetry = Of(RecipientState.WaitingRetry),
-            Done = Of(RecipientState.Done),
-            Skipped = Of(RecipientState.Skipped),
-            Canceled = Of(RecipientState.Canceled),
-            ByOutcome = counts?.ByOutcome ?? new Dictionary<string, int>(),
-        };
-    }
+        Total = counts?.Total ?? 0,
+        ByState = Enum.GetValues<RecipientState>().ToDictionary(
+            RecipientStateNames.Of,
+            state => counts?.ByState.GetValueOrDefault(state) ?? 0,
+            StringComparer.Ordinal),
+        ByOutcome = new SortedDictionary<string, int>((IDictionary<string, int>?)counts?.ByOutcome.ToDictionary(StringComparer.Ordinal) ?? new Dictionary<string, int>(), StringComparer.Ordinal),
+    };
 
     public static CampaignRecipientItem Recipient(CampaignRecipient recipient)
     {

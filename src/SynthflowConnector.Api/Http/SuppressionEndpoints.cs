@@ -27,7 +27,7 @@ public sealed class SuppressionEndpoints(SuppressionService suppressions, ILogge
         string? reason = null;
         if (HasBody(request))
         {
-            var (body, problem) = await ConnectorValidation.ReadJsonAsync(request, CampaignJson.Context.SuppressNumberRequest, cancellationToken).ConfigureAwait(false);
+            var (body, problem) = await ConnectorValidation.ReadJsonAsync(request, CampaignApiJson.Context.SuppressNumberRequest, cancellationToken).ConfigureAwait(false);
             if (problem is not null)
             {
                 return problem;
@@ -42,7 +42,7 @@ public sealed class SuppressionEndpoints(SuppressionService suppressions, ILogge
 
         return await RunAsync(async () => TypedResults.Json(
             CampaignViews.Suppressed(await suppressions.AddAsync(number!, reason, cancellationToken).ConfigureAwait(false)),
-            CampaignJson.Context.SuppressedNumber)).ConfigureAwait(false);
+            CampaignApiJson.Context.SuppressedNumber)).ConfigureAwait(false);
     }
 
     /// <summary><c>DELETE /api/suppressions/{phone}</c>: 200 with <c>deleted: false</c> when the number was not on the list.</summary>
@@ -57,7 +57,7 @@ public sealed class SuppressionEndpoints(SuppressionService suppressions, ILogge
 
         return RunAsync(async () => TypedResults.Json(
             new SuppressionRemoved(number!, await suppressions.RemoveAsync(number!, cancellationToken).ConfigureAwait(false)),
-            CampaignJson.Context.SuppressionRemoved));
+            CampaignApiJson.Context.SuppressionRemoved));
     }
 
     /// <summary><c>GET /api/suppressions/{phone}</c>: 404 when the number is not on the list.</summary>
@@ -71,7 +71,7 @@ public sealed class SuppressionEndpoints(SuppressionService suppressions, ILogge
         }
 
         return RunAsync(async () => await suppressions.GetAsync(number!, cancellationToken).ConfigureAwait(false) is { } found
-            ? TypedResults.Json(CampaignViews.Suppressed(found), CampaignJson.Context.SuppressedNumber)
+            ? TypedResults.Json(CampaignViews.Suppressed(found), CampaignApiJson.Context.SuppressedNumber)
             : Problems.Create(StatusCodes.Status404NotFound, "not-found", "The number is not suppressed.", "The number is not on the suppression list."));
     }
 
@@ -81,14 +81,14 @@ public sealed class SuppressionEndpoints(SuppressionService suppressions, ILogge
             var found = await suppressions.ListAsync(MaxListed + 1, cancellationToken).ConfigureAwait(false);
             return TypedResults.Json(
                 new SuppressedNumberList([.. found.Take(MaxListed).Select(CampaignViews.Suppressed)], found.Count > MaxListed),
-                CampaignJson.Context.SuppressedNumberList);
+                CampaignApiJson.Context.SuppressedNumberList);
         });
 
     /// <summary><c>POST /api/suppressions</c> <c>{numbers: [{phone, reason?}]}</c>, 1 to 10,000; one bad number refuses the whole request.</summary>
     public async Task<IResult> SuppressNumbersAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var (body, problem) = await ConnectorValidation.ReadJsonAsync(request, CampaignJson.Context.SuppressNumbersRequest, cancellationToken, CampaignRequests.MaxBulkSuppressBodyBytes).ConfigureAwait(false);
+        var (body, problem) = await ConnectorValidation.ReadJsonAsync(request, CampaignApiJson.Context.SuppressNumbersRequest, cancellationToken, CampaignRequests.MaxBulkSuppressBodyBytes).ConfigureAwait(false);
         if (problem is not null)
         {
             return problem;
@@ -103,7 +103,7 @@ public sealed class SuppressionEndpoints(SuppressionService suppressions, ILogge
 
         return await RunAsync(async () => TypedResults.Json(
             new SuppressNumbersResult(await suppressions.AddManyAsync(numbers!, cancellationToken).ConfigureAwait(false)),
-            CampaignJson.Context.SuppressNumbersResult)).ConfigureAwait(false);
+            CampaignApiJson.Context.SuppressNumbersResult)).ConfigureAwait(false);
     }
 
     /// <summary>The body of the single add is optional: a PUT with none suppresses without a reason.</summary>
