@@ -171,7 +171,7 @@ public sealed record SuppressedNumber
     public required DateTimeOffset AddedAt { get; init; }
 }
 
-/// <summary>The suppression list; <see cref="Truncated"/> when it holds more than the answer shows.</summary>
+/// <summary>The suppression list (at most 1,000 numbers); <see cref="Truncated"/> when it may hold more than the answer shows.</summary>
 public sealed record SuppressedNumberList(IReadOnlyList<SuppressedNumber> Suppressions, bool Truncated);
 
 public sealed record SuppressNumbersResult(int Added);

@@ -11,7 +11,10 @@ namespace SynthflowConnector.Http;
 public sealed class SuppressionEndpoints(SuppressionService suppressions, ILogger<SuppressionEndpoints> logger)
 {
     /// <summary>The most numbers the list answers; <c>truncated</c> says when there are more.</summary>
-    public const int MaxListed = 10_000;
+    public const int MaxListed = 1000;
+
+    /// <summary>The most numbers one call of the service adds.</summary>
+    private const int ServiceBatch = 1000;
 
     /// <summary><c>PUT /api/suppressions/{phone}</c>, body <c>{reason?}</c> (or none): adds or replaces. Idempotent.</summary>
     public async Task<IResult> SuppressNumberAsync(HttpRequest request, string phone, CancellationToken cancellationToken)
@@ -78,9 +81,9 @@ public sealed class SuppressionEndpoints(SuppressionService suppressions, ILogge
     public Task<IResult> ListSuppressionsAsync(HttpRequest request, CancellationToken cancellationToken) =>
         RunAsync(async () =>
         {
-            var found = await suppressions.ListAsync(MaxListed + 1, cancellationToken).ConfigureAwait(false);
+            var found = await suppressions.ListAsync(MaxListed, cancellationToken).ConfigureAwait(false);
             return TypedResults.Json(
-                new SuppressedNumberList([.. found.Take(MaxListed).Select(CampaignViews.Suppressed)], found.Count > MaxListed),
+                new SuppressedNumberList([.. found.Select(CampaignViews.Suppressed)], found.Count >= MaxListed),
                 CampaignApiJson.Context.SuppressedNumberList);
         });
 
@@ -101,9 +104,17 @@ public sealed class SuppressionEndpoints(SuppressionService suppressions, ILogge
             return errors.ToProblem();
         }
 
-        return await RunAsync(async () => TypedResults.Json(
-            new SuppressNumbersResult(await suppressions.AddManyAsync(numbers!, cancellationToken).ConfigureAwait(false)),
-            CampaignApiJson.Context.SuppressNumbersResult)).ConfigureAwait(false);
+        return await RunAsync(async () =>
+        {
+            // The service takes a bounded batch; a retry after a failure part-way is safe (adding is idempotent).
+            var added = 0;
+            foreach (var chunk in numbers!.Chunk(ServiceBatch))
+            {
+                added += await suppressions.AddManyAsync(chunk, cancellationToken).ConfigureAwait(false);
+            }
+
+            return TypedResults.Json(new SuppressNumbersResult(added), CampaignApiJson.Context.SuppressNumbersResult);
+        }).ConfigureAwait(false);
     }
 
     /// <summary>The body of the single add is optional: a PUT with none suppresses without a reason.</summary>
