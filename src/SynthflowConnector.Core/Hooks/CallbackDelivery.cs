@@ -32,6 +32,9 @@ public sealed partial class CallbackDelivery(
         }
 
         var result = await PostAsync(target, cancellationToken).ConfigureAwait(false);
+
+        // Stopping (not a delivery timeout): leave the message; it reappears and is delivered after the restart.
+        cancellationToken.ThrowIfCancellationRequested();
         var host = target.Url.IdnHost;
         if (result.Succeeded)
         {

@@ -14,12 +14,14 @@ namespace SynthflowConnector.Tests.Hooks.Core;
 
 /// <summary>
 /// A flow's callback over a real socket: Kestrel on 127.0.0.1, port 0. Answers the queued statuses in order (then 200)
-/// and keeps every request it got.
+/// and keeps every request it got; <see cref="WhenReceivedAsync"/> waits for a number of them.
 /// </summary>
 internal sealed class CallbackReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<int> _answers = new();
+    private readonly Lock _gate = new();
+    private readonly List<(int Count, TaskCompletionSource Done)> _waiters = [];
 
     private CallbackReceiver(WebApplication app) => _app = app;
 
@@ -48,6 +50,22 @@ internal sealed class CallbackReceiver : IAsyncDisposable
 
     public Uri Url(string pathAndQuery) => new(BaseAddress, pathAndQuery);
 
+    /// <summary>Completes once <paramref name="count"/> requests have arrived; fails with a <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
+    public Task WhenReceivedAsync(int count, TimeSpan timeout)
+    {
+        lock (_gate)
+        {
+            if (Received.Count >= count)
+            {
+                return Task.CompletedTask;
+            }
+
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((count, done));
+            return done.Task.WaitAsync(timeout);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
@@ -63,6 +81,15 @@ internal sealed class CallbackReceiver : IAsyncDisposable
             context.Request.ContentType,
             context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
             body));
+        lock (_gate)
+        {
+            foreach (var waiter in _waiters.Where(w => w.Count <= Received.Count).ToArray())
+            {
+                waiter.Done.TrySetResult();
+                _waiters.Remove(waiter);
+            }
+        }
+
         return Results.StatusCode(_answers.TryDequeue(out var status) ? status : StatusCodes.Status200OK);
     }
 }
