@@ -90,6 +90,10 @@ param hooksSweepGrace string = '00:02:00'
 param hooksSweepLookback string = '2.00:00:00'
 param hooksSweepEnabled bool = true
 
+// Campaigns (README, "Campaigns").
+@description('Six-field NCRONTAB (seconds first, UTC) of the campaign dispatcher; the timer needs the setting.')
+param campaignsDispatchSchedule string = '*/10 * * * * *'
+
 var isFlex = hostingPlan == 'FlexConsumption'
 var suffix = uniqueString(resourceGroup().id)
 var prefix = toLower(namePrefix)
@@ -318,6 +322,7 @@ module settings 'app-settings.bicep' = {
       Hooks__SweepGrace: hooksSweepGrace
       Hooks__SweepLookback: hooksSweepLookback
       Hooks__SweepEnabled: hooksSweepEnabled ? 'true' : 'false'
+      Campaigns__DispatchSchedule: campaignsDispatchSchedule
     }
   }
   // Key Vault references resolve, and the host reaches its storage, only once the identity holds its roles.

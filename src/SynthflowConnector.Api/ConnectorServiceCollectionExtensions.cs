@@ -36,6 +36,7 @@ public static class ConnectorServiceCollectionExtensions
         services.TryAddTransient<ConnectorEndpoints>();
         services.TryAddTransient<PoolEndpoints>();
         services.TryAddTransient<HookEndpoints>();
+        services.AddConnectorCampaignsApi();
         return services;
     }
 }

@@ -16,6 +16,7 @@ var addressInUse = new AddressInUseReporter(builder.Logging);
 
 // The Functions app reconciles on its timer trigger; the Host runs the same schedule as a hosted service.
 builder.Services.AddReconcileScheduler();
+builder.Services.AddCampaignDispatchScheduler();
 
 // The Functions app drains the trigger's queues with QueueTriggers; the Host with hosted processors on the same queues.
 builder.Services.AddHookQueueProcessors();

@@ -110,7 +110,9 @@ public sealed class FunctionMetadataTests(AzuriteFixture azurite) : IAsyncLifeti
     {
         var timers = WorkerFunctions.All.Where(function => function.Trigger == "timerTrigger").ToDictionary(function => function.Name, function => function.Schedule, StringComparer.Ordinal);
 
-        Assert.Equal(new Dictionary<string, string?> { ["ReconcilePools"] = "%Reconcile__Schedule%", ["SweepEndedCalls"] = "%Hooks__SweepSchedule%" }, timers);
+        Assert.Equal(new Dictionary<string, string?> { ["ReconcilePools"] = "%Reconcile__Schedule%", ["SweepEndedCalls"] = "%Hooks__SweepSchedule%" }, timers.Where(timer => timer.Key != "DispatchCampaigns").ToDictionary());
+        Assert.Equal("%Campaigns__DispatchSchedule%", timers["DispatchCampaigns"]);
+        Assert.Equal("*/10 * * * * *", JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "local.settings.example.json"))).RootElement.GetProperty("Values").GetProperty("Campaigns__DispatchSchedule").GetString());
         using var example = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "local.settings.example.json")));
         var values = example.RootElement.GetProperty("Values");
         Assert.Equal("0 */5 * * * *", values.GetProperty("Reconcile__Schedule").GetString());

@@ -36,6 +36,7 @@ public static class ConnectorEndpointRouteBuilderExtensions
             endpoints.GetCallAsync(request, callId, cancellationToken)).WithName("GetCall");
         MapPools(secured);
         MapHooks(secured);
+        CampaignRouteMappings.Map(secured);
         return routes;
     }
 

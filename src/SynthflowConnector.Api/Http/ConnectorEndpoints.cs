@@ -238,7 +238,7 @@ public sealed partial class ConnectorEndpoints(
         };
     }
 
-    private static string? ValidateIdempotencyKey(string header, string? body, FieldErrors errors)
+    internal static string? ValidateIdempotencyKey(string header, string? body, FieldErrors errors)
     {
         var fromHeader = string.IsNullOrEmpty(header) ? null : header;
         if (fromHeader is not null && body is not null && !string.Equals(fromHeader, body, StringComparison.Ordinal))

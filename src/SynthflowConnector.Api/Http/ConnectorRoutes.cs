@@ -25,6 +25,18 @@ public static class ConnectorRoutes
     public const string CallEndedHook = "hooks/call-ended/{subscriptionId}";
     public const string CallEndedHookFailures = "hooks/call-ended/failures";
 
+    // Campaigns (issue 12).
+    public const string Campaigns = "campaigns";
+    public const string Campaign = "campaigns/{campaignId}";
+    public const string CampaignRecipients = "campaigns/{campaignId}/recipients";
+    public const string CampaignPause = "campaigns/{campaignId}/pause";
+    public const string CampaignResume = "campaigns/{campaignId}/resume";
+    public const string CampaignCancel = "campaigns/{campaignId}/cancel";
+    public const string Suppressions = "suppressions";
+    public const string Suppression = "suppressions/{phone}";
+    public const string CampaignCompletedHooks = "hooks/campaign-completed";
+    public const string CampaignCompletedHook = "hooks/campaign-completed/{subscriptionId}";
+
     /// <summary>Synthflow's post-call webhooks: anonymous (Synthflow sends no key), authenticated by their signature.</summary>
     public const string SynthflowWebhook = "webhooks/synthflow";
 

@@ -116,10 +116,10 @@ public static class ConnectorValidation
     }
 
     /// <summary>
-    /// Reads a JSON body: 415 unless JSON, 413 over 64 KiB, 400 when empty or malformed (naming where). Unknown
+    /// Reads a JSON body: 415 unless JSON, 413 over <paramref name="maxBytes"/> (64 KiB unless the action says), 400 when empty or malformed (naming where). Unknown
     /// properties are ignored.
     /// </summary>
-    public static async Task<(T? Value, ProblemResult? Problem)> ReadJsonAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+    public static async Task<(T? Value, ProblemResult? Problem)> ReadJsonAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken, int maxBytes = MaxBodyBytes)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -128,9 +128,9 @@ public static class ConnectorValidation
             return (null, Problems.Create(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "The body must be JSON.", "Send the body with 'Content-Type: application/json'."));
         }
 
-        if (request.ContentLength > MaxBodyBytes)
+        if (request.ContentLength > maxBytes)
         {
-            return (null, TooLarge());
+            return (null, TooLarge(maxBytes));
         }
 
         var buffer = new ArrayBufferWriter<byte>(4096);
@@ -144,9 +144,9 @@ public static class ConnectorValidation
             }
 
             buffer.Advance(read);
-            if (buffer.WrittenCount > MaxBodyBytes)
+            if (buffer.WrittenCount > maxBytes)
             {
-                return (null, TooLarge());
+                return (null, TooLarge(maxBytes));
             }
         }
 
@@ -168,8 +168,8 @@ public static class ConnectorValidation
         }
     }
 
-    private static ProblemResult TooLarge() =>
-        Problems.Create(StatusCodes.Status413PayloadTooLarge, "payload-too-large", "The body is too large.", $"Bodies are limited to {MaxBodyBytes / 1024} KiB.");
+    private static ProblemResult TooLarge(int maxBytes) =>
+        Problems.Create(StatusCodes.Status413PayloadTooLarge, "payload-too-large", "The body is too large.", $"Bodies are limited to {maxBytes / 1024} KiB.");
 
     private static bool IsJson(string? contentType)
     {

@@ -168,7 +168,7 @@ public sealed class HookEndpoints(
     private Task<IResult> RunAsync(Func<Task<IResult>> action) => EndpointErrors.RunAsync(action, logger);
 
     /// <summary>A JSON answer with a <c>Location</c> header.</summary>
-    private sealed class CreatedResult(Uri location, IResult json) : IResult, IStatusCodeHttpResult
+    internal sealed class CreatedResult(Uri location, IResult json) : IResult, IStatusCodeHttpResult
     {
         public int? StatusCode => StatusCodes.Status201Created;
 

@@ -121,6 +121,7 @@ public sealed class RouteContractTests
     {
         var used = HostSurface.Routes.SelectMany(r => r.ResponseTypes).SelectMany(Reachable).Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
         used.Add(nameof(global::SynthflowConnector.Hooks.CallEndedEvent)); // what the trigger posts to flows (x-ms-notification-content), not an answer
+        used.Add("CampaignCompletedEvent"); // what the campaign trigger posts to flows (its counts are CampaignCountsResponse, an answer too)
 
         var definitions = Definition.Swagger.GetProperty("definitions").EnumerateObject().Select(d => d.Name).ToList();
 

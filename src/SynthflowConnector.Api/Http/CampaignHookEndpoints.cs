@@ -1,0 +1,62 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SynthflowConnector.Hooks;
+using SynthflowConnector.Synthflow;
+
+namespace SynthflowConnector.Http;
+
+/// <summary>
+/// The "When a campaign completes" trigger's subscription API: the same subscriptions, callback policy, answers and
+/// deliveries as "When a call ends" (<see cref="HookEndpoints"/>), for the <see cref="HookEvents.CampaignCompleted"/> event.
+/// </summary>
+public sealed class CampaignHookEndpoints(
+    HookSubscriptionService subscriptions,
+    IOptions<SynthflowOptions> options,
+    ILogger<CampaignHookEndpoints> logger)
+{
+    public async Task<IResult> SubscribeCampaignCompletedAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var (body, problem) = await ConnectorValidation.ReadJsonAsync(request, CampaignApiJson.Context.SubscribeCampaignCompletedRequest, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var errors = new FieldErrors();
+        var callbackUrl = HookValidation.CallbackUrl(errors, "callbackUrl", body!.CallbackUrl, options.Value.IsSandbox, required: true);
+        if (body.ModelId is not null)
+        {
+            ConnectorValidation.ModelId(errors, body.ModelId);
+        }
+
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        return await RunAsync(async () =>
+        {
+            var created = await subscriptions.SubscribeAsync(HookEvents.CampaignCompleted, new SubscribeCommand(callbackUrl!, body.ModelId, null), cancellationToken).ConfigureAwait(false);
+            return new HookEndpoints.CreatedResult(
+                new Uri($"{request.Scheme}://{request.Host}{request.PathBase}/{ConnectorRoutes.Prefix}/{ConnectorRoutes.CampaignCompletedHooks}/{Uri.EscapeDataString(created.Id)}"),
+                TypedResults.Json(CallEndedSubscription.From(created), ConnectorJson.Context.CallEndedSubscription, statusCode: StatusCodes.Status201Created));
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>200 also when the id is unknown (the platform retries deletes).</summary>
+    public Task<IResult> UnsubscribeCampaignCompletedAsync(HttpRequest request, string subscriptionId, CancellationToken cancellationToken)
+    {
+        if (!ConnectorValidation.IsSafeIdentifier(subscriptionId))
+        {
+            return Task.FromResult<IResult>(Problems.Field("subscriptionId", "'subscriptionId' must be a subscription id as the trigger's Location header gave it."));
+        }
+
+        return RunAsync(async () => TypedResults.Json(
+            new CallEndedUnsubscribeResult(subscriptionId, await subscriptions.UnsubscribeAsync(HookEvents.CampaignCompleted, subscriptionId, cancellationToken).ConfigureAwait(false)),
+            ConnectorJson.Context.CallEndedUnsubscribeResult));
+    }
+
+    private Task<IResult> RunAsync(Func<Task<IResult>> action) => EndpointErrors.RunAsync(action, logger);
+}
