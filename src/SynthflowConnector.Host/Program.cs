@@ -17,6 +17,9 @@ var addressInUse = new AddressInUseReporter(builder.Logging);
 // The Functions app reconciles on its timer trigger; the Host runs the same schedule as a hosted service.
 builder.Services.AddReconcileScheduler();
 
+// The Functions app sweeps for ended calls on its SweepEndedCalls timer; the Host on the same schedule.
+builder.Services.AddCallEndSweepScheduler();
+
 // The Functions app drains the trigger's queues with QueueTriggers; the Host with hosted processors on the same queues.
 builder.Services.AddHookQueueProcessors();
 builder.Services.AddSingleton<ConnectorApiKey>();
