@@ -184,7 +184,9 @@ public sealed partial class HookQueueProcessor(
                 return;
             }
 
-            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken).ConfigureAwait(false);
+            // Handled: settled even while stopping (not with the stopping token), or a graceful stop would hand the
+            // message to the next start and deliver it twice. Stopping waits for handlers in flight, this included.
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
