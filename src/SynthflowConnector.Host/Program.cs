@@ -18,6 +18,9 @@ var addressInUse = new AddressInUseReporter(builder.Logging);
 builder.Services.AddReconcileScheduler();
 builder.Services.AddCampaignDispatchScheduler();
 
+// The Functions app sweeps for ended calls on its SweepEndedCalls timer; the Host on the same schedule.
+builder.Services.AddCallEndSweepScheduler();
+
 // The Functions app drains the trigger's queues with QueueTriggers; the Host with hosted processors on the same queues.
 builder.Services.AddHookQueueProcessors();
 builder.Services.AddSingleton<ConnectorApiKey>();

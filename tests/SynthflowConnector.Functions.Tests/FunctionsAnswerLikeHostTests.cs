@@ -22,6 +22,14 @@ public sealed class FunctionsAnswerLikeHostTests(FunctionsAnswerLikeHostTests.Ho
     private const string UnknownAgent = "6a1f3c52-0e4b-4d8a-9c11-5a0e7b2d0999";
     private const string ETag = "{etag}";
     private const string CallId = "{callId}";
+    private const string SubscriptionId = "{subscriptionId}";
+    private const string Signature = "{signature}";
+
+    /// <summary>Both sides sign and check webhooks with this (sandbox mode takes Synthflow__WebhookSecret when set).</summary>
+    private const string WebhookSecret = "whsec-compare-4b1d";
+
+    /// <summary>Sandbox mode allows http callbacks on loopback; port 9 (discard) so nothing is ever delivered anywhere.</summary>
+    private const string LocalCallback = "http://127.0.0.1:9/flows/call-ended";
 
     /// <summary>The requests, in the order they run; names are unique. Placeholders: <c>{etag}</c>, <c>{callId}</c> (each side's own).</summary>
     public static IReadOnlyList<Row> Steps { get; } =
@@ -79,7 +87,23 @@ public sealed class FunctionsAnswerLikeHostTests(FunctionsAnswerLikeHostTests.Ho
         new("delete the pool with a stale etag", Send("DELETE", $"/api/pools/{SalesWestModelId}", Headers: ("If-Match", "W/\"datetime'2020-01-01T00%3A00%3A00.0000000Z'\"")), 412),
         new("delete the pool with its etag", Send("DELETE", $"/api/pools/{SalesWestModelId}", Headers: ("If-Match", ETag)), 200),
         new("delete the pool again", Send("DELETE", $"/api/pools/{SalesWestModelId}"), 200),
+        new("subscribe to calls ending", Send("POST", "/api/hooks/call-ended", $$"""{"callbackUrl":"{{LocalCallback}}","statuses":["completed","NO-ANSWER"]}"""), 201, CapturesSubscriptionId: true),
+        new("subscribe with a callback that is not a URL", Send("POST", "/api/hooks/call-ended", """{"callbackUrl":"not a url"}"""), 400),
+        new("subscribe with a status that is not final", Send("POST", "/api/hooks/call-ended", $$"""{"callbackUrl":"{{LocalCallback}}","statuses":["in-progress"]}"""), 400),
+        new("list call-ended subscriptions", Get("/api/hooks/call-ended"), 200),
+        new("list failed call-ended deliveries", Get("/api/hooks/call-ended/failures"), 200),
+        new("unsubscribe", Send("DELETE", $"/api/hooks/call-ended/{SubscriptionId}"), 200),
+        new("unsubscribe again", Send("DELETE", $"/api/hooks/call-ended/{SubscriptionId}"), 200),
+        new("unsubscribe with a malformed id", Send("DELETE", "/api/hooks/call-ended/bad!id"), 400),
+        new("receive a signed webhook", Send("POST", "/api/webhooks/synthflow", Webhook("completed"), (WebhookSignature, Signature)), 200),
+        new("receive the same webhook again", Send("POST", "/api/webhooks/synthflow", Webhook("completed"), (WebhookSignature, Signature)), 200),
+        new("receive a webhook of a call still in progress", Send("POST", "/api/webhooks/synthflow", Webhook("in-progress"), (WebhookSignature, Signature)), 200),
+        new("receive an unsigned webhook", Send("POST", "/api/webhooks/synthflow", Webhook("no-answer")), 401),
+        new("receive a webhook with a wrong signature", Send("POST", "/api/webhooks/synthflow", Webhook("no-answer"), (WebhookSignature, "d3Jvbmc=")), 401),
+        new("receive a webhook that is not JSON", Send("POST", "/api/webhooks/synthflow", "{", (WebhookSignature, Signature)), 400),
     ];
+
+    private const string WebhookSignature = "Synthflow-Signature";
 
     public static TheoryData<string> StepNames => [.. Steps.Select(step => step.Name)];
 
@@ -102,9 +126,9 @@ public sealed class FunctionsAnswerLikeHostTests(FunctionsAnswerLikeHostTests.Ho
         {
             Assert.True(statuses.TryGetValue(function.Name, out var seen), $"{function.Name} is not in the table.");
             Assert.Contains(seen!, status => status is >= 200 and < 300);
-            if (function.Name is not ("Health" or "ListPhoneNumbers" or "ListPools"))
+            if (function.Name is not ("Health" or "ListPhoneNumbers" or "ListPools" or "ListCallEndedSubscriptions" or "ListCallEndedFailures"))
             {
-                // The three without input have no bad-input path.
+                // The five without input have no bad-input path.
                 Assert.Contains(seen!, status => status >= 400);
             }
         });
@@ -136,16 +160,20 @@ public sealed class FunctionsAnswerLikeHostTests(FunctionsAnswerLikeHostTests.Ho
             ["idempotencyKey"] = idempotencyKey,
         }.Where(pair => pair.Value is not null).ToDictionary());
 
+    /// <summary>Synthflow's post-call webhook for each side's own call (the sandbox's, placed by "make a call").</summary>
+    private static string Webhook(string status) =>
+        $$$"""{"status":"{{{status}}}","lead":{"name":"Ada","phone_number":"+12125550199"},"call":{"call_id":"{{{CallId}}}","status":"{{{status}}}","model_id":"{{{SalesEastModelId}}}","duration":42,"end_call_reason":"human_ended_call","transcript":"Hello."}}""";
+
     private static string Pool(params string[] numbers) => JsonSerializer.Serialize(new { phoneNumbers = numbers, mode = "exact" });
 
     /// <summary>One request of the table and the status the Host must answer (so the table cannot drift into comparing two failures).</summary>
-    public sealed record Row(string Name, ExchangeRequest Request, int Status, bool CapturesETag = false, bool CapturesCallId = false, Action<SynthflowSandbox>? Arrange = null);
+    public sealed record Row(string Name, ExchangeRequest Request, int Status, bool CapturesETag = false, bool CapturesCallId = false, Action<SynthflowSandbox>? Arrange = null, bool CapturesSubscriptionId = false);
 
     /// <summary>Runs <see cref="Steps"/> on the Host and on the worker, in order, and keeps both answers normalised.</summary>
     public sealed class HostAndWorker : IAsyncLifetime, IDisposable
     {
-        // JSON properties whose values come from the clock, the table's write timestamps or GUIDs: present on both sides, never equal.
-        private static readonly HashSet<string> Volatile = new(StringComparer.Ordinal) { "etag", "updatedAt", "at", "startTime", "synthflowRequestId" };
+        // JSON properties whose values come from the clock, the table's write timestamps, GUIDs or random ids: present on both sides, never equal.
+        private static readonly HashSet<string> Volatile = new(StringComparer.Ordinal) { "etag", "updatedAt", "at", "startTime", "synthflowRequestId", "createdAt", "subscriptionId" };
 
         // Failure messages show the JSON as sent (no \u0027 escapes); both sides are re-serialised the same way.
         private static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -164,8 +192,20 @@ public sealed class FunctionsAnswerLikeHostTests(FunctionsAnswerLikeHostTests.Ho
             await _azurite.InitializeAsync();
 
             // Sandbox mode on both sides (no Synthflow API key): the Host's harness otherwise runs "live" against its sandbox.
-            _host = await ConnectorHostHarness.StartAsync(_azurite, settings: new Dictionary<string, string?> { ["Synthflow:ApiKey"] = string.Empty });
-            _worker = await WorkerApp.StartAsync(_azurite, new Dictionary<string, string?> { ["Reconcile:Enabled"] = "false" });
+            // Calls last an hour, so "get the call" sees the same state on both sides however long the table takes,
+            // and no sandbox webhook races the table's own. One webhook secret, so a signature differs only by call id.
+            var shared = new Dictionary<string, string?>
+            {
+                ["Synthflow:WebhookSecret"] = WebhookSecret,
+                ["Sandbox:CallDuration"] = "01:00:00",
+            };
+            _host = await ConnectorHostHarness.StartAsync(
+                _azurite,
+                new SynthflowSandbox { CallDuration = TimeSpan.FromHours(1) },
+                settings: new Dictionary<string, string?>(shared) { ["Synthflow:ApiKey"] = string.Empty });
+
+            // WEBSITE_HOSTNAME as `func start` sets it: the worker's receiver address (the Host knows its own).
+            _worker = await WorkerApp.StartAsync(_azurite, new Dictionary<string, string?>(shared) { ["Reconcile:Enabled"] = "false", ["WEBSITE_HOSTNAME"] = "localhost:7071" });
             var hostState = new Dictionary<string, string>(StringComparer.Ordinal);
             var workerState = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var step in Steps)
@@ -219,22 +259,39 @@ public sealed class FunctionsAnswerLikeHostTests(FunctionsAnswerLikeHostTests.Ho
             if (step.CapturesCallId && response.Json()?["callId"]?.GetValue<string>() is { } callId)
             {
                 state[CallId] = callId;
+                state[Signature] = SandboxWebhooks.Sign(WebhookSecret, callId);
+            }
+
+            if (step.CapturesSubscriptionId && response.Json()?["subscriptionId"]?.GetValue<string>() is { } subscriptionId)
+            {
+                state[SubscriptionId] = subscriptionId;
             }
         }
 
         private static ExchangeResponse Normalize(ExchangeResponse response, Dictionary<string, string> state)
         {
             var body = response.Body;
-            if (state.TryGetValue(CallId, out var callId))
+            foreach (var placeholder in new[] { CallId, SubscriptionId })
             {
-                body = body.Replace(callId, CallId, StringComparison.Ordinal);
+                if (state.TryGetValue(placeholder, out var value))
+                {
+                    body = body.Replace(value, placeholder, StringComparison.Ordinal);
+                }
             }
 
             var json = body.Length == 0 ? null : JsonNode.Parse(body);
             Blank(json);
             var headers = response.Headers.ToDictionary(
                 pair => pair.Key,
-                pair => pair.Key.Equals("ETag", StringComparison.OrdinalIgnoreCase) ? "<etag>" : pair.Value,
+                pair => pair.Key.ToUpperInvariant() switch
+                {
+                    "ETAG" => "<etag>",
+
+                    // Absolute on both sides, each at its own address (the Host's port, the Functions host's name).
+                    "LOCATION" when Uri.TryCreate(pair.Value, UriKind.Absolute, out var location) =>
+                        "<origin>" + (state.TryGetValue(SubscriptionId, out var id) ? location.AbsolutePath.Replace(id, SubscriptionId, StringComparison.Ordinal) : location.AbsolutePath),
+                    _ => pair.Value,
+                },
                 StringComparer.OrdinalIgnoreCase);
             return response with { Headers = headers, Body = json?.ToJsonString(Readable) ?? string.Empty };
         }

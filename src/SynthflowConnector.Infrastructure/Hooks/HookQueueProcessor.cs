@@ -56,7 +56,19 @@ public sealed partial class HookQueueProcessor(
         {
             try
             {
-                var queue = await queues.GetAsync(binding.QueueName, stoppingToken).ConfigureAwait(false);
+                QueueClient queue;
+                try
+                {
+                    queue = await queues.GetAsync(binding.QueueName, stoppingToken).ConfigureAwait(false);
+                }
+                catch (InvalidOperationException exception)
+                {
+                    // The connection settings are missing or malformed (the message names the setting, never its value):
+                    // they do not change while the process runs, so say it once instead of a stack trace every second.
+                    LogNotConfigured(logger, binding.QueueName, exception.Message);
+                    break;
+                }
+
                 await slots.WaitAsync(stoppingToken).ConfigureAwait(false);
                 var take = 1;
                 while (take < Math.Clamp(_options.BatchSize, 1, 32) && slots.Wait(0, CancellationToken.None))
@@ -172,7 +184,9 @@ public sealed partial class HookQueueProcessor(
                 return;
             }
 
-            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken).ConfigureAwait(false);
+            // Handled: settled even while stopping (not with the stopping token), or a graceful stop would hand the
+            // message to the next start and deliver it twice. Stopping waits for handlers in flight, this included.
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -201,6 +215,9 @@ public sealed partial class HookQueueProcessor(
         await Task.WhenAny(woken, sleep).ConfigureAwait(false);
         await cancel.CancelAsync().ConfigureAwait(false);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Queue {Queue} is not processed: {Reason}")]
+    private static partial void LogNotConfigured(ILogger logger, string queue, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Receiving from queue {Queue} failed; trying again shortly")]
     private static partial void LogReceiveFailed(ILogger logger, string queue, Exception exception);

@@ -157,10 +157,18 @@ public sealed partial class DefinitionClient
     public async Task<JsonElement> OkAsync(string operationId, Dictionary<string, object?>? inputs = null)
     {
         var call = await CallAsync(operationId, inputs);
-        Assert.True(call.Status == HttpStatusCode.OK, $"{operationId}: expected 200, got {(int)call.Status}: {call.Body}");
+        var expected = SuccessStatus(operationId);
+        Assert.True(call.Status == expected, $"{operationId}: expected {(int)expected}, got {(int)call.Status}: {call.Body}");
         Assert.True(call.SchemaErrors.Count == 0, $"{operationId}: the answer does not match the definition:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", call.SchemaErrors)}");
         return call.Body;
     }
+
+    /// <summary>The one 2xx answer the definition declares for <paramref name="operationId"/> (200, or 201 for the trigger).</summary>
+    public HttpStatusCode SuccessStatus(string operationId) =>
+        (HttpStatusCode)Assert.Single(
+            _definition.Operation(operationId).Element.GetProperty("responses").EnumerateObject()
+                .Select(response => int.TryParse(response.Name, NumberStyles.Integer, CultureInfo.InvariantCulture, out var status) ? status : 0),
+            status => status is >= 200 and < 300);
 
     /// <summary>
     /// What a dropdown offers, as the designer fills it: the input's x-ms-dynamic-values operation, called with its

@@ -73,6 +73,9 @@ public sealed class ConnectorHostHarness : IAsyncDisposable
 
             // The hosted reconcile timer runs on wall-clock time: off unless a test drives it (with a fake clock).
             ["Reconcile:Enabled"] = "false",
+
+            // So is the hosted call-end sweep.
+            ["Hooks:SweepEnabled"] = "false",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
