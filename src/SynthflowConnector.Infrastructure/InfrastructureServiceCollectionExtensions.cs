@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using SynthflowConnector.Calls;
+using SynthflowConnector.Campaigns;
 using SynthflowConnector.Hooks;
 using SynthflowConnector.Pools;
 using SynthflowConnector.Storage;
@@ -13,7 +14,8 @@ public static class InfrastructureServiceCollectionExtensions
 {
     /// <summary>
     /// The adapters behind the core's ports: the Synthflow client, the stores and queues on <c>AzureWebJobsStorage</c>, and
-    /// the call-ended trigger's callback sender. (The Host adds <c>AddHookQueueProcessors</c> on top.)
+    /// the call-ended trigger's callback sender, and account pacing (<see cref="IAccountPacingStore"/> plus
+    /// <c>AddConnectorPacing</c>). (The Host adds <c>AddHookQueueProcessors</c> on top.)
     /// </summary>
     public static IServiceCollection AddConnectorInfrastructure(this IServiceCollection services)
     {
@@ -24,6 +26,10 @@ public static class InfrastructureServiceCollectionExtensions
         services.TryAddSingleton<ICallerIdStore, TableCallerIdStore>();
         services.TryAddSingleton<IPoolStore, TablePoolStore>();
         services.AddHookAdapters();
+
+        // Account-wide pacing: the shared record, and the core's pacer that make-a-call and campaigns use.
+        services.TryAddSingleton<IAccountPacingStore, TableAccountPacingStore>();
+        services.AddConnectorPacing();
         return services;
     }
 }
