@@ -8,7 +8,8 @@ namespace SynthflowConnector.Campaigns;
 /// The account limits the pacer enforces, resolved in this one place from the settings:
 /// <c>Synthflow__CallsPerSecond</c> / <c>Synthflow__MaxConcurrentCalls</c> when set; otherwise in live mode Synthflow's
 /// pay-as-you-go limits (1 and 5), and in sandbox mode the sandbox's own (<c>Sandbox__CallsPerSecond</c> /
-/// <c>Sandbox__MaxConcurrentCalls</c>), which are unlimited unless set. Both unlimited: the pacer does nothing at all.
+/// <c>Sandbox__MaxConcurrentCalls</c>), which are unlimited unless set. A setting of 0 means no limit (an Enterprise
+/// workspace). Both unlimited: the pacer does nothing at all.
 /// </summary>
 public sealed record PacingLimits
 {
@@ -49,8 +50,12 @@ public sealed record PacingLimits
         var sandbox = options.IsSandbox;
         return new PacingLimits
         {
-            CallsPerSecond = options.CallsPerSecond ?? (sandbox ? SandboxLimit(configuration, "CallsPerSecond") : LiveDefaultCallsPerSecond),
-            MaxConcurrentCalls = options.MaxConcurrentCalls ?? (sandbox ? SandboxLimit(configuration, "MaxConcurrentCalls") : LiveDefaultMaxConcurrentCalls),
+            CallsPerSecond = options.CallsPerSecond is { } rate
+                ? (rate > 0 ? rate : null)
+                : sandbox ? SandboxLimit(configuration, "CallsPerSecond") : LiveDefaultCallsPerSecond,
+            MaxConcurrentCalls = options.MaxConcurrentCalls is { } max
+                ? (max > 0 ? max : null)
+                : sandbox ? SandboxLimit(configuration, "MaxConcurrentCalls") : LiveDefaultMaxConcurrentCalls,
             MaxWait = options.PacingMaxWait,
             LiveCallCheckAfter = options.LiveCallCheckAfter,
         };

@@ -34,11 +34,12 @@ public sealed class SynthflowOptions
 
     /// <summary>
     /// Account-wide new calls per second (CAPS) that every instance, campaign and make-a-call share. Unset: 1 in live
-    /// mode, the sandbox's own limit (<c>Sandbox__CallsPerSecond</c>, none unless set) in sandbox mode. See <see cref="Campaigns.PacingLimits"/>.
+    /// mode, the sandbox's own limit (<c>Sandbox__CallsPerSecond</c>, none unless set) in sandbox mode. 0: no limit (an
+    /// Enterprise workspace, whose Synthflow queues calls instead of refusing them). See <see cref="Campaigns.PacingLimits"/>.
     /// </summary>
     public double? CallsPerSecond { get; set; }
 
-    /// <summary>Account-wide calls live at once. Unset: 5 in live mode, <c>Sandbox__MaxConcurrentCalls</c> (none unless set) in sandbox mode.</summary>
+    /// <summary>Account-wide calls live at once. Unset: 5 in live mode, <c>Sandbox__MaxConcurrentCalls</c> (none unless set) in sandbox mode; 0: no limit.</summary>
     public int? MaxConcurrentCalls { get; set; }
 
     /// <summary>How long make-a-call waits for a pacing slot before answering 429 with Retry-After.</summary>
@@ -119,14 +120,14 @@ internal sealed class SynthflowOptionsValidator : IValidateOptions<SynthflowOpti
 
     private static void ValidatePacing(SynthflowOptions options, List<string> failures)
     {
-        if (options.CallsPerSecond is { } rate && !(rate is >= 0.01 and <= 1_000))
+        if (options.CallsPerSecond is { } rate && rate != 0 && !(rate is >= 0.01 and <= 1_000))
         {
-            failures.Add($"Synthflow__CallsPerSecond must be between 0.01 and 1000 (was {rate.ToString(CultureInfo.InvariantCulture)}).");
+            failures.Add($"Synthflow__CallsPerSecond must be between 0.01 and 1000, or 0 for no limit (was {rate.ToString(CultureInfo.InvariantCulture)}).");
         }
 
-        if (options.MaxConcurrentCalls is < 1 or > 1_000)
+        if (options.MaxConcurrentCalls is < 0 or > 1_000)
         {
-            failures.Add($"Synthflow__MaxConcurrentCalls must be between 1 and 1000 (was {options.MaxConcurrentCalls}).");
+            failures.Add($"Synthflow__MaxConcurrentCalls must be between 1 and 1000, or 0 for no limit (was {options.MaxConcurrentCalls}).");
         }
 
         if (options.PacingMaxWait < TimeSpan.Zero || options.PacingMaxWait > Campaigns.PacingLimits.LongestMaxWait)

@@ -73,6 +73,10 @@ public sealed class ConnectorHostHarness : IAsyncDisposable
 
             // The hosted reconcile timer runs on wall-clock time: off unless a test drives it (with a fake clock).
             ["Reconcile:Enabled"] = "false",
+
+            // Live mode's account pacing (1 call/s, 5 at once) would slow every test's calls: off unless a test sets limits.
+            ["Synthflow:CallsPerSecond"] = "0",
+            ["Synthflow:MaxConcurrentCalls"] = "0",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -118,7 +118,7 @@ public sealed class PacedHostTests(AzuriteFixture azurite)
         var sandbox = PacedHost.Sandbox(clock, caps: null, concurrency: null, TimeSpan.FromSeconds(2));
         var counter = new RequestCountingPolicy();
         var table = AzuriteFixture.UniqueTableName();
-        await using var host = await PacedHost.StartAsync(azurite, sandbox, clock, table, new Dictionary<string, string?> { ["Synthflow:ApiKey"] = null }, counter);
+        await using var host = await PacedHost.StartAsync(azurite, sandbox, clock, table, new Dictionary<string, string?> { ["Synthflow:ApiKey"] = null, ["Synthflow:CallsPerSecond"] = null, ["Synthflow:MaxConcurrentCalls"] = null }, counter);
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 5).Select(i => PacedHost.MakeCallAsync(host, i)));
 

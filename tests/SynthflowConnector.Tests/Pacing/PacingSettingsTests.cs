@@ -47,6 +47,14 @@ public sealed class PacingSettingsTests
     }
 
     [Fact]
+    public void Zero_means_no_limit_in_either_mode()
+    {
+        Assert.False(Resolve(("Synthflow:ApiKey", "enterprise-key"), ("Synthflow:CallsPerSecond", "0"), ("Synthflow:MaxConcurrentCalls", "0")).IsPaced);
+        Assert.Equal((null, 5), Pair(Resolve(("Synthflow:ApiKey", "live-key"), ("Synthflow:CallsPerSecond", "0"))));
+        Assert.False(Resolve(("Sandbox:CallsPerSecond", "20"), ("Synthflow:CallsPerSecond", "0")).IsPaced);
+    }
+
+    [Fact]
     public void A_bad_sandbox_limit_names_the_setting()
     {
         var error = Assert.Throws<InvalidOperationException>(() => Resolve(("Sandbox:MaxConcurrentCalls", "lots")));
@@ -55,9 +63,10 @@ public sealed class PacingSettingsTests
     }
 
     [Theory]
-    [InlineData("Synthflow:CallsPerSecond", "0", "Synthflow__CallsPerSecond")]
+    [InlineData("Synthflow:CallsPerSecond", "0.001", "Synthflow__CallsPerSecond")]
+    [InlineData("Synthflow:CallsPerSecond", "-1", "Synthflow__CallsPerSecond")]
     [InlineData("Synthflow:CallsPerSecond", "1001", "Synthflow__CallsPerSecond")]
-    [InlineData("Synthflow:MaxConcurrentCalls", "0", "Synthflow__MaxConcurrentCalls")]
+    [InlineData("Synthflow:MaxConcurrentCalls", "-1", "Synthflow__MaxConcurrentCalls")]
     [InlineData("Synthflow:MaxConcurrentCalls", "1001", "Synthflow__MaxConcurrentCalls")]
     [InlineData("Synthflow:PacingMaxWait", "-00:00:01", "Synthflow__PacingMaxWait")]
     [InlineData("Synthflow:PacingMaxWait", "00:01:01", "Synthflow__PacingMaxWait")]
