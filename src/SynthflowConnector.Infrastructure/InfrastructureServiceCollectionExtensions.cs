@@ -14,7 +14,8 @@ public static class InfrastructureServiceCollectionExtensions
 {
     /// <summary>
     /// The adapters behind the core's ports: the Synthflow client, the stores and queues on <c>AzureWebJobsStorage</c>, and
-    /// the call-ended trigger's callback sender. (The Host adds <c>AddHookQueueProcessors</c> on top.)
+    /// the call-ended trigger's callback sender, and account pacing (<see cref="IAccountPacingStore"/> plus
+    /// <c>AddConnectorPacing</c>). (The Host adds <c>AddHookQueueProcessors</c> on top.)
     /// </summary>
     public static IServiceCollection AddConnectorInfrastructure(this IServiceCollection services)
     {
@@ -27,6 +28,10 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddHookAdapters();
         services.TryAddSingleton<ICampaignStore, TableCampaignStore>();
         services.TryAddSingleton<ISuppressionStore, TableSuppressionStore>();
+
+        // Account-wide pacing: the shared record, and the core's pacer that make-a-call and campaigns use.
+        services.TryAddSingleton<IAccountPacingStore, TableAccountPacingStore>();
+        services.AddConnectorPacing();
         return services;
     }
 }

@@ -75,6 +75,8 @@ public static partial class EndpointErrors
                 Problems.Create(409, "in-flight", "A request with this Idempotency-Key is still in progress.", failure.Message, retryAfter: failure.RetryAfter),
             CallFailureKind.OutcomeUnknown =>
                 Problems.Create(503, "outcome-unknown", "An earlier attempt with this Idempotency-Key may have placed the call, and Synthflow cannot be asked right now.", failure.Message, retryAfter: failure.RetryAfter),
+            CallFailureKind.PacingUnavailable =>
+                Problems.Create(429, "pacing", "The account's call limits leave no slot within the wait allowed.", failure.Message, retryAfter: failure.RetryAfter ?? TimeSpan.FromSeconds(1)),
             _ => throw new ArgumentOutOfRangeException(nameof(failure)),
         };
     }

@@ -20,6 +20,9 @@ public enum CallFailureKind
 
     /// <summary>A strategy needs attached numbers and the agent has none.</summary>
     NoNumbersAttached,
+
+    /// <summary>The account's pacing (calls per second, concurrent calls) had no slot within <c>Synthflow__PacingMaxWait</c>: nothing was placed; retry after <see cref="CallFailure.RetryAfter"/>.</summary>
+    PacingUnavailable,
 }
 
 /// <summary>A call that was not placed: what went wrong, the request field at fault (if any), and when to retry.</summary>

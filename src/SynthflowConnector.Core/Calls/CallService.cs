@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SynthflowConnector.Agents;
+using SynthflowConnector.Campaigns;
 using SynthflowConnector.Hooks;
 using SynthflowConnector.PhoneNumbers;
 using SynthflowConnector.Synthflow;
@@ -12,7 +13,9 @@ namespace SynthflowConnector.Calls;
 /// so a duplicate is answered from the ledger and only the request holding the key chooses a caller ID and dials.
 /// Every call asks Synthflow to post its post-call webhook to the connector's receiver, and a placed call is recorded in
 /// <see cref="IPlacedCallStore"/> for the call-ended trigger (the store and the address are optional: without them a
-/// call is placed as before).
+/// call is placed as before). With an <see cref="AccountPacer"/>, the call waits for the account's pacing slot right before
+/// it is placed (too long a wait: <see cref="CallFailureKind.PacingUnavailable"/>, nothing placed), the slot is bound to the
+/// placed call (its end frees it) or freed at once when Synthflow answers with an error.
 /// </summary>
 public sealed partial class CallService(
     ISynthflowClient synthflow,
@@ -24,7 +27,8 @@ public sealed partial class CallService(
     TimeProvider timeProvider,
     ILogger<CallService> logger,
     IPlacedCallStore? placedCalls = null,
-    IWebhookReceiverAddress? webhookReceiver = null)
+    IWebhookReceiverAddress? webhookReceiver = null,
+    AccountPacer? pacer = null)
 {
     // Logs under this service's category, as before the state machine had its own type.
     private readonly IdempotentCallLedger _attempts = new(ledger, synthflow, callsOptions, synthflowOptions, timeProvider, logger);
@@ -94,6 +98,25 @@ public sealed partial class CallService(
             ExternalWebhookUrl = WebhookUrl(command)?.AbsoluteUri,
         };
 
+        PacingSlot? slot = null;
+        if (pacer is not null)
+        {
+            try
+            {
+                slot = await pacer.AcquireAsync(pacer.Limits.MaxWait, cancellationToken).ConfigureAwait(false);
+            }
+            catch (PacingUnavailableException busy)
+            {
+                await ReleaseAsync(claim).ConfigureAwait(false);
+                return new MakeCallOutcome(null, new CallFailure(CallFailureKind.PacingUnavailable, busy.Message, RetryAfter: busy.RetryAfter));
+            }
+            catch (Exception)
+            {
+                await ReleaseAsync(claim).ConfigureAwait(false);
+                throw;
+            }
+        }
+
         CallPlaced placed;
         try
         {
@@ -101,7 +124,8 @@ public sealed partial class CallService(
         }
         catch (SynthflowApiException)
         {
-            // Synthflow answered with an error: no call exists, the key is free again.
+            // Synthflow answered with an error: no call exists, the key and the pacing slot are free again.
+            await ReleaseSlotAsync(slot).ConfigureAwait(false);
             await ReleaseAsync(claim).ConfigureAwait(false);
             throw;
         }
@@ -122,7 +146,8 @@ public sealed partial class CallService(
             Eta = placed.Eta,
             IdempotentReplay = false,
         };
-        await RecordPlacedAsync(command, claim?.Key, placed.CallId, choice.FromPhoneNumber).ConfigureAwait(false);
+        await BindSlotAsync(slot, placed.CallId).ConfigureAwait(false);
+        await RecordPlacedAsync(command, claim?.Key, placed.CallId, choice.FromPhoneNumber, slot).ConfigureAwait(false);
         if (claim is { } done)
         {
             await _attempts.CompleteAsync(done, response).ConfigureAwait(false);
@@ -151,7 +176,7 @@ public sealed partial class CallService(
     private Uri? WebhookUrl(MakeCallCommand command) => webhookReceiver?.ReceiverUrl ?? command.ForwardWebhookUrl;
 
     /// <summary>Records the call for the trigger's sweep and enrichment. The call was placed: a failure here is logged, never raised.</summary>
-    private async Task RecordPlacedAsync(MakeCallCommand command, string? idempotencyKey, string callId, string? fromPhoneNumber)
+    private async Task RecordPlacedAsync(MakeCallCommand command, string? idempotencyKey, string callId, string? fromPhoneNumber, PacingSlot? slot)
     {
         if (placedCalls is null)
         {
@@ -167,6 +192,7 @@ public sealed partial class CallService(
             ForwardUrl = webhookReceiver?.ReceiverUrl is null ? null : command.ForwardWebhookUrl,
             ToPhoneNumber = command.Phone,
             FromPhoneNumber = fromPhoneNumber,
+            PacingSlotId = slot is { SlotId.Length: > 0 } paced ? paced.SlotId : null,
         };
         try
         {
@@ -179,11 +205,53 @@ public sealed partial class CallService(
         }
     }
 
+    /// <summary>The call exists: its slot is now its own (so its end frees it). A failure is logged; the unbound slot then expires.</summary>
+    private async Task BindSlotAsync(PacingSlot? slot, string callId)
+    {
+        if (pacer is null || slot is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await pacer.BindAsync(slot, callId, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is StoreUnavailableException or StoreContentionException)
+        {
+            LogNotBound(logger, callId, error.GetType().Name);
+        }
+    }
+
+    /// <summary>Nothing was placed: the slot goes back at once. A failure is logged; the slot then expires.</summary>
+    private async Task ReleaseSlotAsync(PacingSlot? slot)
+    {
+        if (pacer is null || slot is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await pacer.ReleaseAsync(slot.SlotId, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is StoreUnavailableException or StoreContentionException)
+        {
+            LogNotReleased(logger, error.GetType().Name);
+        }
+    }
+
     /// <summary>Frees a claimed key (no call was placed); nothing to do without a key.</summary>
     private Task ReleaseAsync(CallClaim? claim) => claim is null ? Task.CompletedTask : _attempts.ReleaseAsync(claim);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Placed call {CallId} but could not record it for the call-ended trigger ({Error}); its webhook still counts, the sweep will not look for it")]
     private static partial void LogNotRecorded(ILogger logger, string callId, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Placed call {CallId} but could not bind its pacing slot ({Error}); the slot expires in 2 minutes")]
+    private static partial void LogNotBound(ILogger logger, string callId, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Synthflow refused a call but its pacing slot could not be freed ({Error}); it expires in 2 minutes")]
+    private static partial void LogNotReleased(ILogger logger, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Placed call {CallId} to {Recipient} from {From}")]
     private static partial void LogPlaced(ILogger logger, string callId, MaskedPhoneNumber recipient, MaskedPhoneNumber from);

@@ -117,28 +117,3 @@ public sealed partial class SuppressionService(ISuppressionStore suppressions, T
     [LoggerMessage(Level = LogLevel.Information, Message = "Unsuppress {Recipient}: removed {Removed}")]
     private static partial void LogRemoved(ILogger logger, MaskedPhoneNumber recipient, bool removed);
 }
-
-/// <summary>Why the pacer refused to wait for a slot.</summary>
-public sealed class PacingUnavailableException(TimeSpan retryAfter, string message) : Exception(message)
-{
-    public TimeSpan RetryAfter { get; } = retryAfter;
-}
-
-/// <summary>A reserved start slot (and concurrency slot) for one call.</summary>
-public sealed record PacingSlot(string SlotId, DateTimeOffset StartAt);
-
-/// <summary>
-/// Account-wide pacing: Synthflow__CallsPerSecond starts per second and Synthflow__MaxConcurrentCalls live calls,
-/// shared through <see cref="IAccountPacingStore"/> by every instance, every campaign and Make a call.
-/// </summary>
-public sealed class AccountPacer
-{
-    /// <summary>Waits (on the TimeProvider) until a start slot and a concurrency slot are ours; throws <see cref="PacingUnavailableException"/> when that would take longer than <paramref name="maxWait"/>.</summary>
-    public Task<PacingSlot> AcquireAsync(TimeSpan maxWait, CancellationToken cancellationToken) => throw new NotImplementedException();
-
-    /// <summary>The call was placed: the slot now belongs to <paramref name="callId"/>.</summary>
-    public Task BindAsync(PacingSlot slot, string callId, CancellationToken cancellationToken) => throw new NotImplementedException();
-
-    /// <summary>Frees the slot (no call was placed, or the call ended). Idempotent.</summary>
-    public Task ReleaseAsync(string slotIdOrCallId, CancellationToken cancellationToken) => throw new NotImplementedException();
-}

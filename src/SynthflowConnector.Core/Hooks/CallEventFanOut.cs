@@ -15,8 +15,11 @@ public sealed partial class CallEventFanOut(
     IHookQueues queues,
     ISynthflowClient synthflow,
     TimeProvider timeProvider,
-    ILogger<CallEventFanOut> logger)
+    ILogger<CallEventFanOut> logger,
+    IEnumerable<ICallEndedObserver>? observers = null)
 {
+    private readonly IReadOnlyList<ICallEndedObserver> _observers = [.. observers ?? []];
+
     /// <summary>Throws on a store or queue fault so the queue redelivers the message.</summary>
     public async Task HandleAsync(CallEventMessage message, CancellationToken cancellationToken)
     {
@@ -61,6 +64,12 @@ public sealed partial class CallEventFanOut(
                 // The sweep made this event: there is no Synthflow webhook to forward.
                 LogNothingToForward(logger, enriched.CallId);
             }
+        }
+
+        // Campaigns and the pacer hear of the end before it counts as fanned out: a throw makes the queue redeliver.
+        foreach (var observer in _observers)
+        {
+            await observer.OnCallEndedAsync(enriched, placed, cancellationToken).ConfigureAwait(false);
         }
 
         await events.MarkFannedOutAsync(enriched, cancellationToken).ConfigureAwait(false);

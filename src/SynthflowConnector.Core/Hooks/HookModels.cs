@@ -114,6 +114,9 @@ public sealed record PlacedCall
 
     public string? ToPhoneNumber { get; init; }
     public string? FromPhoneNumber { get; init; }
+
+    /// <summary>The account pacer's slot the call holds (null when unpaced): its end frees it.</summary>
+    public string? PacingSlotId { get; init; }
 }
 
 /// <summary>Queue message: an accepted event to fan out.</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Options;
 
 namespace SynthflowConnector.Synthflow;
@@ -30,6 +31,22 @@ public sealed class SynthflowOptions
 
     /// <summary>Longest wait between two retries, also the cap on an upstream <c>Retry-After</c>.</summary>
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// Account-wide new calls per second (CAPS) that every instance, campaign and make-a-call share. Unset: 1 in live
+    /// mode, the sandbox's own limit (<c>Sandbox__CallsPerSecond</c>, none unless set) in sandbox mode. 0: no limit (an
+    /// Enterprise workspace, whose Synthflow queues calls instead of refusing them). See <see cref="Campaigns.PacingLimits"/>.
+    /// </summary>
+    public double? CallsPerSecond { get; set; }
+
+    /// <summary>Account-wide calls live at once. Unset: 5 in live mode, <c>Sandbox__MaxConcurrentCalls</c> (none unless set) in sandbox mode; 0: no limit.</summary>
+    public int? MaxConcurrentCalls { get; set; }
+
+    /// <summary>How long make-a-call waits for a pacing slot before answering 429 with Retry-After.</summary>
+    public TimeSpan PacingMaxWait { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>A call holding a concurrency slot longer than this without its call-ended event is looked up (GET /v2/calls/{id}) when the pacer is full.</summary>
+    public TimeSpan LiveCallCheckAfter { get; set; } = TimeSpan.FromMinutes(2);
 
     public bool IsSandbox => ConnectorMode.IsSandboxKey(ApiKey);
 }
@@ -97,6 +114,30 @@ internal sealed class SynthflowOptionsValidator : IValidateOptions<SynthflowOpti
             failures.Add("Synthflow__Workspace must be a workspace id of at most 128 printable characters.");
         }
 
+        ValidatePacing(options, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidatePacing(SynthflowOptions options, List<string> failures)
+    {
+        if (options.CallsPerSecond is { } rate && rate != 0 && !(rate is >= 0.01 and <= 1_000))
+        {
+            failures.Add($"Synthflow__CallsPerSecond must be between 0.01 and 1000, or 0 for no limit (was {rate.ToString(CultureInfo.InvariantCulture)}).");
+        }
+
+        if (options.MaxConcurrentCalls is < 0 or > 1_000)
+        {
+            failures.Add($"Synthflow__MaxConcurrentCalls must be between 1 and 1000, or 0 for no limit (was {options.MaxConcurrentCalls}).");
+        }
+
+        if (options.PacingMaxWait < TimeSpan.Zero || options.PacingMaxWait > Campaigns.PacingLimits.LongestMaxWait)
+        {
+            failures.Add($"Synthflow__PacingMaxWait must be between 00:00:00 and 00:01:00 (was {options.PacingMaxWait}).");
+        }
+
+        if (options.LiveCallCheckAfter < TimeSpan.FromSeconds(10) || options.LiveCallCheckAfter > TimeSpan.FromHours(1))
+        {
+            failures.Add($"Synthflow__LiveCallCheckAfter must be between 00:00:10 and 01:00:00 (was {options.LiveCallCheckAfter}).");
+        }
     }
 }

@@ -74,6 +74,7 @@ internal sealed class PlacedCallEntity : ITableEntity
     public string? ForwardUrl { get; set; }
     public string? ToPhoneNumber { get; set; }
     public string? FromPhoneNumber { get; set; }
+    public string? PacingSlotId { get; set; }
     public DateTimeOffset? ClosedAt { get; set; }
 
     public static PlacedCallEntity From(PlacedCall placed, string partition) => new()
@@ -87,6 +88,7 @@ internal sealed class PlacedCallEntity : ITableEntity
         ForwardUrl = placed.ForwardUrl?.OriginalString,
         ToPhoneNumber = placed.ToPhoneNumber,
         FromPhoneNumber = placed.FromPhoneNumber,
+        PacingSlotId = placed.PacingSlotId,
     };
 
     public PlacedCall ToModel() => new()
@@ -98,6 +100,7 @@ internal sealed class PlacedCallEntity : ITableEntity
         ForwardUrl = ForwardUrl is { Length: > 0 } url ? new Uri(url, UriKind.Absolute) : null,
         ToPhoneNumber = ToPhoneNumber,
         FromPhoneNumber = FromPhoneNumber,
+        PacingSlotId = PacingSlotId,
     };
 }
 

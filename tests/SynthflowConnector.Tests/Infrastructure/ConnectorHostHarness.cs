@@ -76,6 +76,9 @@ public sealed class ConnectorHostHarness : IAsyncDisposable
 
             // So is the hosted call-end sweep.
             ["Hooks:SweepEnabled"] = "false",
+            // Live mode's account pacing (1 call/s, 5 at once) would slow every test's calls: off unless a test sets limits.
+            ["Synthflow:CallsPerSecond"] = "0",
+            ["Synthflow:MaxConcurrentCalls"] = "0",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -1,0 +1,316 @@
+using Microsoft.Extensions.Logging;
+using SynthflowConnector.Hooks;
+using SynthflowConnector.Synthflow;
+
+namespace SynthflowConnector.Campaigns;
+
+/// <summary>Why the pacer refused to wait for a slot.</summary>
+public sealed class PacingUnavailableException(TimeSpan retryAfter, string message) : Exception(message)
+{
+    public TimeSpan RetryAfter { get; } = retryAfter;
+}
+
+/// <summary>A reserved start slot (and concurrency slot) for one call. An empty <see cref="SlotId"/> means unpaced (no limits set).</summary>
+public sealed record PacingSlot(string SlotId, DateTimeOffset StartAt);
+
+/// <summary>
+/// Account-wide pacing: Synthflow__CallsPerSecond starts per second and Synthflow__MaxConcurrentCalls live calls,
+/// shared through <see cref="IAccountPacingStore"/> by every instance, every campaign and Make a call.
+/// GCRA: each reservation takes the start <c>max(now, NextStartAt)</c> and moves <c>NextStartAt</c> on by
+/// <see cref="PacingLimits.Spacing"/>; the caller waits on the clock until its start. A reservation also takes a
+/// concurrency slot in <c>Live</c> until the call ends (call-ended observer), Synthflow refuses it (released at once), a late
+/// lookup finds it ended, or, never placed, it expires after <see cref="ReservationExpiry"/>. Every change is one
+/// ETag-guarded replace of the one shared record, so instances on one storage account never overrun the limits together.
+/// </summary>
+public sealed partial class AccountPacer(
+    IAccountPacingStore store,
+    PacingLimits limits,
+    PacingCoordinator coordinator,
+    ISynthflowClient synthflow,
+    TimeProvider timeProvider,
+    ILogger<AccountPacer> logger)
+{
+    /// <summary>An unplaced reservation (no call id bound: the process died between reserve and place) is dropped after this.</summary>
+    public static readonly TimeSpan ReservationExpiry = TimeSpan.FromMinutes(2);
+
+    /// <summary>A live call is looked up at most once per this interval.</summary>
+    public static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often a caller waiting for a concurrency slot re-reads the shared record (local releases wake it at once).</summary>
+    public static readonly TimeSpan FullPollInterval = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Retry-After when every concurrency slot stayed taken for the whole wait.</summary>
+    public static readonly TimeSpan FullRetryAfter = TimeSpan.FromSeconds(10);
+
+    /// <summary>A bound slot this old is dropped whatever its call says: no call lasts a day.</summary>
+    public static readonly TimeSpan BoundExpiry = TimeSpan.FromHours(24);
+
+    private const int MaxChecksPerRound = 5;
+    private const int MaxWriteAttempts = 50;
+
+    public PacingLimits Limits => limits;
+
+    /// <summary>Waits (on the TimeProvider) until a start slot and a concurrency slot are ours; throws <see cref="PacingUnavailableException"/> when that would take longer than <paramref name="maxWait"/>.</summary>
+    public async Task<PacingSlot> AcquireAsync(TimeSpan maxWait, CancellationToken cancellationToken)
+    {
+        var deadline = timeProvider.GetUtcNow() + (maxWait > TimeSpan.Zero ? maxWait : TimeSpan.Zero);
+        if (!limits.IsPaced)
+        {
+            return new PacingSlot(string.Empty, timeProvider.GetUtcNow());
+        }
+
+        while (true)
+        {
+            var released = coordinator.NextRelease;
+            var (slot, tooLate, checks) = await ReserveAsync(deadline, cancellationToken).ConfigureAwait(false);
+            if (slot is not null)
+            {
+                try
+                {
+                    await coordinator.SleepAsync(slot.StartAt, release: null, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    await ReleaseAsync(slot.SlotId, CancellationToken.None).ConfigureAwait(false);
+                    throw;
+                }
+
+                return slot;
+            }
+
+            if (tooLate is { } retryAfter)
+            {
+                LogTooLate(logger, retryAfter);
+                throw new PacingUnavailableException(retryAfter, $"The account's call rate is booked for longer than {maxWait.TotalSeconds:0.#} s ahead; no call was placed.");
+            }
+
+            if (checks.Count > 0 && await CheckLiveCallsAsync(checks, cancellationToken).ConfigureAwait(false) > 0)
+            {
+                continue;
+            }
+
+            var now = timeProvider.GetUtcNow();
+            if (now >= deadline)
+            {
+                LogFull(logger, limits.MaxConcurrentCalls ?? 0);
+                throw new PacingUnavailableException(FullRetryAfter, $"All {limits.MaxConcurrentCalls} of the account's concurrent calls stayed in use for {maxWait.TotalSeconds:0.#} s; no call was placed.");
+            }
+
+            var wake = now + FullPollInterval < deadline ? now + FullPollInterval : deadline;
+            await coordinator.SleepAsync(wake, released, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The call was placed: the slot now belongs to <paramref name="callId"/>.</summary>
+    public Task BindAsync(PacingSlot slot, string callId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(slot);
+        ArgumentNullException.ThrowIfNull(callId);
+        if (slot.SlotId.Length == 0 || limits.MaxConcurrentCalls is null)
+        {
+            return Task.CompletedTask;
+        }
+
+        return UpdateAsync(
+            (state, now) =>
+            {
+                var live = new Dictionary<string, LiveCallSlot>(state.Live, StringComparer.Ordinal);
+                live[slot.SlotId] = live.TryGetValue(slot.SlotId, out var held) ? held with { CallId = callId } : new LiveCallSlot { ReservedAt = now, CallId = callId };
+                return state with { Live = live };
+            },
+            cancellationToken);
+    }
+
+    /// <summary>Frees the slot (no call was placed, or the call ended). Idempotent.</summary>
+    public async Task ReleaseAsync(string slotIdOrCallId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(slotIdOrCallId);
+        if (slotIdOrCallId.Length == 0 || limits.MaxConcurrentCalls is null)
+        {
+            return;
+        }
+
+        if (await RemoveAsync([slotIdOrCallId], cancellationToken).ConfigureAwait(false))
+        {
+            coordinator.SignalRelease();
+        }
+    }
+
+    /// <summary>Reserves a start (and a concurrency slot), or says why not: booked past the deadline, or full (with the calls due a lookup).</summary>
+    private async Task<(PacingSlot? Slot, TimeSpan? TooLate, IReadOnlyList<string> Checks)> ReserveAsync(DateTimeOffset deadline, CancellationToken cancellationToken)
+    {
+        await coordinator.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            for (var attempt = 0; attempt < MaxWriteAttempts; attempt++)
+            {
+                var (state, etag) = await store.ReadAsync(cancellationToken).ConfigureAwait(false);
+                var now = timeProvider.GetUtcNow();
+                var live = Prune(state.Live, now);
+                if (limits.MaxConcurrentCalls is { } max && live.Count >= max)
+                {
+                    var due = live.Where(pair => IsDueForCheck(pair.Value, now)).Take(MaxChecksPerRound).ToList();
+                    if (due.Count == 0)
+                    {
+                        return (null, null, []);
+                    }
+
+                    // Claim the lookups (CheckedAt), so other instances do not repeat them.
+                    foreach (var (dueSlot, held) in due)
+                    {
+                        live[dueSlot] = held with { CheckedAt = now };
+                    }
+
+                    if (await store.TryWriteAsync(state with { Live = live }, etag, cancellationToken).ConfigureAwait(false))
+                    {
+                        return (null, null, due.Select(pair => pair.Value.CallId!).ToList());
+                    }
+
+                    continue;
+                }
+
+                var startAt = limits.CallsPerSecond is null || state.NextStartAt <= now ? now : state.NextStartAt;
+                if (startAt > deadline)
+                {
+                    return (null, RoundUp(startAt - deadline), []);
+                }
+
+                var slotId = Guid.NewGuid().ToString("N");
+                if (limits.MaxConcurrentCalls is not null)
+                {
+                    live[slotId] = new LiveCallSlot { ReservedAt = now };
+                }
+
+                var next = new AccountPacingState { NextStartAt = limits.CallsPerSecond is null ? state.NextStartAt : startAt + limits.Spacing, Live = live };
+                if (await store.TryWriteAsync(next, etag, cancellationToken).ConfigureAwait(false))
+                {
+                    return (new PacingSlot(slotId, startAt), null, []);
+                }
+            }
+
+            throw new StoreContentionException($"The account's pacing record kept changing under {MaxWriteAttempts} attempts to reserve a slot; no call was placed.");
+        }
+        finally
+        {
+            coordinator.Gate.Release();
+        }
+    }
+
+    /// <summary>Looks the calls up at Synthflow; frees those that ended (or that Synthflow does not know). Returns how many were freed.</summary>
+    private async Task<int> CheckLiveCallsAsync(IReadOnlyList<string> callIds, CancellationToken cancellationToken)
+    {
+        var ended = new List<string>();
+        foreach (var callId in callIds)
+        {
+            try
+            {
+                var call = await synthflow.GetCallAsync(callId, cancellationToken).ConfigureAwait(false);
+                if (CallStatuses.IsFinal(call.EffectiveStatus))
+                {
+                    ended.Add(callId);
+                }
+            }
+            catch (SynthflowApiException error) when (error.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+                ended.Add(callId);
+            }
+            catch (Exception error) when (error is SynthflowApiException or SynthflowTransportException)
+            {
+                LogCheckFailed(logger, callId, error.GetType().Name);
+            }
+        }
+
+        if (ended.Count == 0 || !await RemoveAsync(ended, cancellationToken).ConfigureAwait(false))
+        {
+            return 0;
+        }
+
+        LogLateFreed(logger, ended.Count);
+        coordinator.SignalRelease();
+        return ended.Count;
+    }
+
+    /// <summary>Removes the slots named (by slot id or call id); false when none was held.</summary>
+    private async Task<bool> RemoveAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    {
+        var removed = false;
+        await UpdateAsync(
+            (state, _) =>
+            {
+                var keep = state.Live.Where(pair => !ids.Contains(pair.Key) && !(pair.Value.CallId is { } callId && ids.Contains(callId)))
+                    .ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.Ordinal);
+                removed = keep.Count < state.Live.Count;
+                return removed ? state with { Live = keep } : null;
+            },
+            cancellationToken).ConfigureAwait(false);
+        return removed;
+    }
+
+    /// <summary>One ETag-guarded read-modify-write, retried when another writer won; <paramref name="change"/> returns null for "nothing to write".</summary>
+    private async Task UpdateAsync(Func<AccountPacingState, DateTimeOffset, AccountPacingState?> change, CancellationToken cancellationToken)
+    {
+        await coordinator.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            for (var attempt = 0; attempt < MaxWriteAttempts; attempt++)
+            {
+                var (state, etag) = await store.ReadAsync(cancellationToken).ConfigureAwait(false);
+                var now = timeProvider.GetUtcNow();
+                if (change(state, now) is not { } next)
+                {
+                    return;
+                }
+
+                if (await store.TryWriteAsync(next with { Live = Prune(next.Live, now) }, etag, cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+
+            throw new StoreContentionException($"The account's pacing record kept changing under {MaxWriteAttempts} attempts to update it.");
+        }
+        finally
+        {
+            coordinator.Gate.Release();
+        }
+    }
+
+    /// <summary>The slots still held: unplaced reservations expire, and so does anything older than a day.</summary>
+    private Dictionary<string, LiveCallSlot> Prune(IReadOnlyDictionary<string, LiveCallSlot> live, DateTimeOffset now)
+    {
+        var kept = new Dictionary<string, LiveCallSlot>(live.Count, StringComparer.Ordinal);
+        foreach (var (slotId, held) in live)
+        {
+            if (held.ReservedAt + (held.CallId is null ? ReservationExpiry : BoundExpiry) > now)
+            {
+                kept[slotId] = held;
+            }
+            else
+            {
+                LogExpired(logger, slotId, held.CallId is null);
+            }
+        }
+
+        return kept;
+    }
+
+    private bool IsDueForCheck(LiveCallSlot held, DateTimeOffset now) =>
+        held.CallId is not null && held.ReservedAt + limits.LiveCallCheckAfter <= now && (held.CheckedAt is not { } checkedAt || checkedAt + CheckInterval <= now);
+
+    private static TimeSpan RoundUp(TimeSpan wait) => TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(wait.TotalSeconds)));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pacing: the call rate is booked past the wait allowed; answering Retry-After {RetryAfter}")]
+    private static partial void LogTooLate(ILogger logger, TimeSpan retryAfter);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pacing: all {MaxConcurrentCalls} concurrent calls stayed in use for the whole wait")]
+    private static partial void LogFull(ILogger logger, int maxConcurrentCalls);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pacing: slot {SlotId} expired (never placed: {Unplaced}); freed")]
+    private static partial void LogExpired(ILogger logger, string slotId, bool unplaced);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pacing: {Count} calls whose end event was late had ended; their slots are free")]
+    private static partial void LogLateFreed(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pacing: could not look up live call {CallId} ({Error}); it keeps its slot")]
+    private static partial void LogCheckFailed(ILogger logger, string callId, string error);
+}

@@ -1,0 +1,76 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using SynthflowConnector.Synthflow;
+
+namespace SynthflowConnector.Campaigns;
+
+/// <summary>
+/// The account limits the pacer enforces, resolved in this one place from the settings:
+/// <c>Synthflow__CallsPerSecond</c> / <c>Synthflow__MaxConcurrentCalls</c> when set; otherwise in live mode Synthflow's
+/// pay-as-you-go limits (1 and 5), and in sandbox mode the sandbox's own (<c>Sandbox__CallsPerSecond</c> /
+/// <c>Sandbox__MaxConcurrentCalls</c>), which are unlimited unless set. A setting of 0 means no limit (an Enterprise
+/// workspace). Both unlimited: the pacer does nothing at all.
+/// </summary>
+public sealed record PacingLimits
+{
+    public const double LiveDefaultCallsPerSecond = 1;
+    public const int LiveDefaultMaxConcurrentCalls = 5;
+
+    /// <summary>The GCRA safety margin: starts are spaced <c>1.02 / CallsPerSecond</c> apart, so a little jitter between the slot and Synthflow's clock never makes a rolling second hold one start too many.</summary>
+    public const double SpacingMargin = 1.02;
+
+    /// <summary>The longest <c>Synthflow__PacingMaxWait</c>: an unplaced reservation expires after <see cref="AccountPacer.ReservationExpiry"/>, which must leave time to place the call.</summary>
+    public static readonly TimeSpan LongestMaxWait = TimeSpan.FromMinutes(1);
+
+    /// <summary>Starts per second; null: no rate limit.</summary>
+    public double? CallsPerSecond { get; init; }
+
+    /// <summary>Calls live at once; null: no concurrency limit.</summary>
+    public int? MaxConcurrentCalls { get; init; }
+
+    /// <summary>How long make-a-call waits for a slot.</summary>
+    public TimeSpan MaxWait { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Age after which a live call without its end event is looked up when the pacer is full.</summary>
+    public TimeSpan LiveCallCheckAfter { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>False when neither limit applies: no pacing work, no storage traffic.</summary>
+    public bool IsPaced => CallsPerSecond is not null || MaxConcurrentCalls is not null;
+
+    /// <summary>Least time between two reserved starts; zero without a rate limit.</summary>
+    public TimeSpan Spacing => CallsPerSecond is { } rate ? TimeSpan.FromTicks((long)Math.Ceiling(TimeSpan.TicksPerSecond * SpacingMargin / rate)) : TimeSpan.Zero;
+
+    /// <summary>No limits (what tests of other parts and an unset sandbox get).</summary>
+    public static PacingLimits None { get; } = new();
+
+    /// <summary>The rule. <paramref name="configuration"/> supplies the <c>Sandbox</c> section in sandbox mode (null: none).</summary>
+    public static PacingLimits Resolve(SynthflowOptions options, IConfiguration? configuration)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var sandbox = options.IsSandbox;
+        return new PacingLimits
+        {
+            CallsPerSecond = options.CallsPerSecond is { } rate
+                ? (rate > 0 ? rate : null)
+                : sandbox ? SandboxLimit(configuration, "CallsPerSecond") : LiveDefaultCallsPerSecond,
+            MaxConcurrentCalls = options.MaxConcurrentCalls is { } max
+                ? (max > 0 ? max : null)
+                : sandbox ? SandboxLimit(configuration, "MaxConcurrentCalls") : LiveDefaultMaxConcurrentCalls,
+            MaxWait = options.PacingMaxWait,
+            LiveCallCheckAfter = options.LiveCallCheckAfter,
+        };
+    }
+
+    /// <summary><c>Sandbox:{key}</c> as the sandbox reads it: a whole number of at least 1, or unset for no limit.</summary>
+    private static int? SandboxLimit(IConfiguration? configuration, string key)
+    {
+        if (configuration?[$"Sandbox:{key}"] is not { } text || string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        return int.TryParse(text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var limit) && limit >= 1
+            ? limit
+            : throw new InvalidOperationException($"Sandbox__{key} must be a whole number of at least 1 (leave it unset for no limit), not '{text}'.");
+    }
+}

@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using SynthflowConnector.Hooks;
+using SynthflowConnector.Synthflow;
+
+namespace SynthflowConnector.Campaigns;
+
+/// <summary>Frees a call's pacing slot when its end is fanned out (webhook or sweep). Idempotent: a second release finds nothing.</summary>
+public sealed class AccountPacerObserver(AccountPacer pacer) : ICallEndedObserver
+{
+    public Task OnCallEndedAsync(CallEndedEvent callEnded, PlacedCall? placed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(callEnded);
+        return pacer.ReleaseAsync(placed?.PacingSlotId ?? callEnded.CallId, cancellationToken);
+    }
+}
+
+public static class PacingServiceCollectionExtensions
+{
+    /// <summary>
+    /// Account-wide pacing: <see cref="PacingLimits"/> (resolved once from <c>Synthflow__*</c> and, in sandbox mode, the
+    /// <c>Sandbox</c> section), the per-process <see cref="PacingCoordinator"/>, <see cref="AccountPacer"/> (used by make-a-call
+    /// when registered) and its call-ended observer. Needs an <see cref="IAccountPacingStore"/> (the infrastructure's).
+    /// </summary>
+    public static IServiceCollection AddConnectorPacing(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => PacingLimits.Resolve(sp.GetRequiredService<IOptions<SynthflowOptions>>().Value, sp.GetService<IConfiguration>()));
+        services.TryAddSingleton<PacingCoordinator>();
+        services.TryAddTransient<AccountPacer>();
+        services.TryAddEnumerable(ServiceDescriptor.Transient<ICallEndedObserver, AccountPacerObserver>());
+        return services;
+    }
+}
