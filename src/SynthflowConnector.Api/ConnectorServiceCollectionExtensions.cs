@@ -28,6 +28,7 @@ public static class ConnectorServiceCollectionExtensions
         services.AddConnectorCore();
         services.AddConnectorInfrastructure();
         services.AddConnectorHooks();
+        services.AddConnectorCampaigns();
         services.TryAddSingleton<IWebhookSecretSource, WebhookSecretSource>();
         services.TryAddSingleton<IWebhookReceiverAddress, WebhookReceiverAddress>();
         services.TryAddSingleton<TriggerReadiness>();
