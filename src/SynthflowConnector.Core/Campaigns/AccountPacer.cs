@@ -196,40 +196,6 @@ public sealed partial class AccountPacer(
         }
     }
 
-    /// <summary>Looks the calls up at Synthflow; frees those that ended (or that Synthflow does not know). Returns how many were freed.</summary>
-    private async Task<int> CheckLiveCallsAsync(IReadOnlyList<string> callIds, CancellationToken cancellationToken)
-    {
-        var ended = new List<string>();
-        foreach (var callId in callIds)
-        {
-            try
-            {
-                var call = await synthflow.GetCallAsync(callId, cancellationToken).ConfigureAwait(false);
-                if (CallStatuses.IsFinal(call.EffectiveStatus))
-                {
-                    ended.Add(callId);
-                }
-            }
-            catch (SynthflowApiException error) when (error.StatusCode == System.Net.HttpStatusCode.NotFound)
-            {
-                ended.Add(callId);
-            }
-            catch (Exception error) when (error is SynthflowApiException or SynthflowTransportException)
-            {
-                LogCheckFailed(logger, callId, error.GetType().Name);
-            }
-        }
-
-        if (ended.Count == 0 || !await RemoveAsync(ended, cancellationToken).ConfigureAwait(false))
-        {
-            return 0;
-        }
-
-        LogLateFreed(logger, ended.Count);
-        coordinator.SignalRelease();
-        return ended.Count;
-    }
-
     /// <summary>Removes the slots named (by slot id or call id); false when none was held.</summary>
     private async Task<bool> RemoveAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
     {
@@ -275,28 +241,6 @@ public sealed partial class AccountPacer(
         }
     }
 
-    /// <summary>The slots still held: unplaced reservations expire, and so does anything older than a day.</summary>
-    private Dictionary<string, LiveCallSlot> Prune(IReadOnlyDictionary<string, LiveCallSlot> live, DateTimeOffset now)
-    {
-        var kept = new Dictionary<string, LiveCallSlot>(live.Count, StringComparer.Ordinal);
-        foreach (var (slotId, held) in live)
-        {
-            if (held.ReservedAt + (held.CallId is null ? ReservationExpiry : BoundExpiry) > now)
-            {
-                kept[slotId] = held;
-            }
-            else
-            {
-                LogExpired(logger, slotId, held.CallId is null);
-            }
-        }
-
-        return kept;
-    }
-
-    private bool IsDueForCheck(LiveCallSlot held, DateTimeOffset now) =>
-        held.CallId is not null && held.ReservedAt + limits.LiveCallCheckAfter <= now && (held.CheckedAt is not { } checkedAt || checkedAt + CheckInterval <= now);
-
     private static TimeSpan RoundUp(TimeSpan wait) => TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(wait.TotalSeconds)));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pacing: the call rate is booked past the wait allowed; answering Retry-After {RetryAfter}")]
@@ -304,13 +248,4 @@ public sealed partial class AccountPacer(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pacing: all {MaxConcurrentCalls} concurrent calls stayed in use for the whole wait")]
     private static partial void LogFull(ILogger logger, int maxConcurrentCalls);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Pacing: slot {SlotId} expired (never placed: {Unplaced}); freed")]
-    private static partial void LogExpired(ILogger logger, string slotId, bool unplaced);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Pacing: {Count} calls whose end event was late had ended; their slots are free")]
-    private static partial void LogLateFreed(ILogger logger, int count);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Pacing: could not look up live call {CallId} ({Error}); it keeps its slot")]
-    private static partial void LogCheckFailed(ILogger logger, string callId, string error);
 }
