@@ -145,7 +145,7 @@ case "$command" in
     ;;
   bench)
     ensure_dev_tools
-    # `all` unless a benchmark is named first (startup, actions, reconcile); the rest are options (--quick, --out …).
+    # `all` unless a benchmark is named first (startup, actions, reconcile, hooks, campaigns); the rest are options (--quick, --out …).
     if [ $# -eq 0 ] || [[ "$1" == -* ]]; then set -- all "$@"; fi
     dotnet run --configuration Release --project bench/SynthflowConnector.Bench -- "$@"
     ;;
