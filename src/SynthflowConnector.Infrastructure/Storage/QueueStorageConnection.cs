@@ -33,7 +33,7 @@ public static class QueueStorageConnection
         }
 
         var section = configuration.GetSection(connectionName);
-        var endpoint = ResolveServiceUri(section, connectionName)
+        var endpoint = StorageEndpoints.ResolveServiceUri(section, connectionName, "queue")
             ?? throw new InvalidOperationException(
                 $"Queue storage is not configured: set '{connectionName}' to a connection string, or '{connectionName}__queueServiceUri' "
                 + $"(or '{connectionName}__accountName') for an identity-based connection.");
@@ -53,24 +53,5 @@ public static class QueueStorageConnection
                 $"'{connectionName}' is not a valid storage connection string for queues ({exception.GetType().Name}). "
                 + "Use the account's connection string (with a QueueEndpoint when it names endpoints), or UseDevelopmentStorage=true for Azurite.");
         }
-    }
-
-    private static Uri? ResolveServiceUri(IConfigurationSection section, string connectionName)
-    {
-        if (section["queueServiceUri"] is { Length: > 0 } serviceUri)
-        {
-            return Uri.TryCreate(serviceUri, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http"
-                ? uri
-                : throw new InvalidOperationException($"'{section.Path}:queueServiceUri' is not an absolute URI.");
-        }
-
-        if (section["accountName"] is not { Length: > 0 } accountName)
-        {
-            return null;
-        }
-
-        return accountName is { Length: >= 3 and <= 24 } && accountName.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c))
-            ? new Uri($"https://{accountName}.queue.core.windows.net")
-            : throw new InvalidOperationException($"'{connectionName}__accountName' must be a storage account name (3 to 24 lowercase letters and digits).");
     }
 }

@@ -44,7 +44,7 @@ public static class TableStorageConnection
         }
 
         var section = configuration.GetSection(connectionName);
-        var endpoint = ResolveServiceUri(section, connectionName)
+        var endpoint = StorageEndpoints.ResolveServiceUri(section, connectionName, "table")
             ?? throw new InvalidOperationException(
                 $"Table storage is not configured: set '{connectionName}' to a connection string, or '{connectionName}__tableServiceUri' "
                 + $"(or '{connectionName}__accountName') for an identity-based connection.");
@@ -64,26 +64,6 @@ public static class TableStorageConnection
                 $"'{connectionName}' is not a valid storage connection string ({exception.GetType().Name}). "
                 + "Use the account's connection string, or UseDevelopmentStorage=true for Azurite.");
         }
-    }
-
-    private static Uri? ResolveServiceUri(IConfigurationSection section, string connectionName)
-    {
-        if (section["tableServiceUri"] is { Length: > 0 } serviceUri)
-        {
-            return Uri.TryCreate(serviceUri, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http"
-                ? uri
-                : throw new InvalidOperationException($"'{section.Path}:tableServiceUri' is not an absolute URI.");
-        }
-
-        if (section["accountName"] is not { Length: > 0 } accountName)
-        {
-            return null;
-        }
-
-        // Azure's rule for account names (3-24 lowercase letters and digits), so a typo fails here and not as a DNS error.
-        return accountName is { Length: >= 3 and <= 24 } && accountName.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c))
-            ? new Uri($"https://{accountName}.table.core.windows.net")
-            : throw new InvalidOperationException($"'{connectionName}__accountName' must be a storage account name (3 to 24 lowercase letters and digits).");
     }
 
     /// <summary>Follows the Functions identity-based connection properties.</summary>
