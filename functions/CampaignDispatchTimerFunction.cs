@@ -1,7 +1,6 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 using SynthflowConnector.Campaigns;
-using SynthflowConnector.Hosting;
 
 namespace SynthflowConnector.Functions;
 
@@ -11,7 +10,7 @@ namespace SynthflowConnector.Functions;
 /// just under the period. Safe on several instances at once: per-attempt idempotency keys prevent double dials and the
 /// shared pacer keeps the account's limits.
 /// </summary>
-public sealed class CampaignDispatchTimerFunction(CampaignDispatcher dispatcher, IOptions<CampaignDispatchOptions> options, TimeProvider timeProvider)
+public sealed class CampaignDispatchTimerFunction(CampaignDispatcher dispatcher, IOptions<CampaignsOptions> options, TimeProvider timeProvider)
 {
     [Function("DispatchCampaigns")]
     public async Task Run([TimerTrigger("%Campaigns__DispatchSchedule%")] TimerInfo timer, CancellationToken cancellationToken)
@@ -21,6 +20,6 @@ public sealed class CampaignDispatchTimerFunction(CampaignDispatcher dispatcher,
             return;
         }
 
-        await dispatcher.RunAsync(options.Value.Budget(timeProvider.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        await dispatcher.RunAsync(options.Value.DispatchBudget(timeProvider.GetUtcNow()), cancellationToken).ConfigureAwait(false);
     }
 }

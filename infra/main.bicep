@@ -93,6 +93,16 @@ param hooksSweepEnabled bool = true
 // Campaigns (README, "Campaigns").
 @description('Six-field NCRONTAB (seconds first, UTC) of the campaign dispatcher; the timer needs the setting.')
 param campaignsDispatchSchedule string = '*/10 * * * * *'
+param campaignsDispatchEnabled bool = true
+param campaignsSuppressOnOptOut bool = false
+
+// Account pacing (README, "Campaigns"). Empty: 1 call/s and 5 at once in live mode, the sandbox's own limits in sandbox mode; 0: no limit.
+@description('New calls per second for the whole Synthflow account; empty for the default (1 live), 0 for no limit (Enterprise).')
+param synthflowCallsPerSecond string = ''
+@description('Calls live at once for the whole Synthflow account; empty for the default (5 live), 0 for no limit.')
+param synthflowMaxConcurrentCalls string = ''
+param synthflowPacingMaxWait string = '00:00:20'
+param synthflowLiveCallCheckAfter string = '00:02:00'
 
 var isFlex = hostingPlan == 'FlexConsumption'
 var suffix = uniqueString(resourceGroup().id)
@@ -303,6 +313,10 @@ module settings 'app-settings.bicep' = {
       Synthflow__MaxRetries: string(synthflowMaxRetries)
       Synthflow__RetryBaseDelay: synthflowRetryBaseDelay
       Synthflow__RetryMaxDelay: synthflowRetryMaxDelay
+      Synthflow__CallsPerSecond: synthflowCallsPerSecond
+      Synthflow__MaxConcurrentCalls: synthflowMaxConcurrentCalls
+      Synthflow__PacingMaxWait: synthflowPacingMaxWait
+      Synthflow__LiveCallCheckAfter: synthflowLiveCallCheckAfter
       Calls__DefaultCallerIdStrategy: callsDefaultCallerIdStrategy
       Calls__IdempotencyKeyTtl: callsIdempotencyKeyTtl
       Calls__AttachedNumbersCacheDuration: callsAttachedNumbersCacheDuration
@@ -323,6 +337,8 @@ module settings 'app-settings.bicep' = {
       Hooks__SweepLookback: hooksSweepLookback
       Hooks__SweepEnabled: hooksSweepEnabled ? 'true' : 'false'
       Campaigns__DispatchSchedule: campaignsDispatchSchedule
+      Campaigns__DispatchEnabled: campaignsDispatchEnabled ? 'true' : 'false'
+      Campaigns__SuppressOnOptOut: campaignsSuppressOnOptOut ? 'true' : 'false'
     }
   }
   // Key Vault references resolve, and the host reaches its storage, only once the identity holds its roles.

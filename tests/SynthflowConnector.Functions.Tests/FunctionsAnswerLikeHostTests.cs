@@ -23,6 +23,7 @@ public sealed class FunctionsAnswerLikeHostTests(FunctionsAnswerLikeHostTests.Ho
     private const string ETag = "{etag}";
     private const string CallId = "{callId}";
     private const string SubscriptionId = "{subscriptionId}";
+    private const string CampaignId = "{campaignId}";
     private const string Signature = "{signature}";
 
     /// <summary>Both sides sign and check webhooks with this (sandbox mode takes Synthflow__WebhookSecret when set).</summary>
@@ -101,6 +102,34 @@ public sealed class FunctionsAnswerLikeHostTests(FunctionsAnswerLikeHostTests.Ho
         new("receive an unsigned webhook", Send("POST", "/api/webhooks/synthflow", Webhook("no-answer")), 401),
         new("receive a webhook with a wrong signature", Send("POST", "/api/webhooks/synthflow", Webhook("no-answer"), (WebhookSignature, "d3Jvbmc=")), 401),
         new("receive a webhook that is not JSON", Send("POST", "/api/webhooks/synthflow", "{", (WebhookSignature, Signature)), 400),
+        new("create a campaign", Send("POST", "/api/campaigns", Campaign("Spring renewals"), ("Idempotency-Key", "campaign-run-1")), 201, CapturesCampaignId: true),
+        new("replay the campaign with the same key", Send("POST", "/api/campaigns", Campaign("Spring renewals"), ("Idempotency-Key", "campaign-run-1")), 201),
+        new("create a campaign without recipients", Send("POST", "/api/campaigns", $$"""{"modelId":"{{SalesEastModelId}}","name":"Empty","recipients":[]}"""), 400),
+        new("list campaigns", Get("/api/campaigns"), 200),
+        new("get the campaign", Get($"/api/campaigns/{CampaignId}"), 200),
+        new("get an unknown campaign", Get("/api/campaigns/no-such-campaign-0000000000"), 404),
+        new("get a campaign with a malformed id", Get("/api/campaigns/bad!id"), 400),
+        new("list the campaign's recipients", Get($"/api/campaigns/{CampaignId}/recipients?state=pending"), 200),
+        new("list recipients in a state that does not exist", Get($"/api/campaigns/{CampaignId}/recipients?state=sleeping"), 400),
+        new("pause the campaign", Send("POST", $"/api/campaigns/{CampaignId}/pause"), 200),
+        new("pause an unknown campaign", Send("POST", "/api/campaigns/no-such-campaign-0000000000/pause"), 404),
+        new("resume the campaign", Send("POST", $"/api/campaigns/{CampaignId}/resume"), 200),
+        new("resume an unknown campaign", Send("POST", "/api/campaigns/no-such-campaign-0000000000/resume"), 404),
+        new("cancel the campaign", Send("POST", $"/api/campaigns/{CampaignId}/cancel"), 200),
+        new("cancel an unknown campaign", Send("POST", "/api/campaigns/no-such-campaign-0000000000/cancel"), 404),
+        new("suppress a number", Send("PUT", "/api/suppressions/%2B447911123456", """{"reason":"asked not to be called"}"""), 200),
+        new("suppress a malformed number", Send("PUT", "/api/suppressions/12", """{"reason":"x"}"""), 400),
+        new("suppress numbers in bulk", Send("POST", "/api/suppressions", """{"numbers":[{"phone":"+447911123457","reason":"complaint"},{"phone":"+447911123458"}]}"""), 200),
+        new("suppress an empty list", Send("POST", "/api/suppressions", """{"numbers":[]}"""), 400),
+        new("get a suppressed number", Get("/api/suppressions/447911123456"), 200),
+        new("get a number that is not suppressed", Get("/api/suppressions/447911999999"), 404),
+        new("list suppressions", Get("/api/suppressions"), 200),
+        new("remove a suppression", Send("DELETE", "/api/suppressions/%2B447911123456"), 200),
+        new("remove a suppression of a malformed number", Send("DELETE", "/api/suppressions/not-a-number"), 400),
+        new("subscribe to campaigns completing", Send("POST", "/api/hooks/campaign-completed", $$"""{"callbackUrl":"{{LocalCallback}}","modelId":"{{SalesEastModelId}}"}"""), 201, CapturesSubscriptionId: true),
+        new("subscribe to campaigns with a callback that is not a URL", Send("POST", "/api/hooks/campaign-completed", """{"callbackUrl":"not a url"}"""), 400),
+        new("unsubscribe from campaigns completing", Send("DELETE", $"/api/hooks/campaign-completed/{SubscriptionId}"), 200),
+        new("unsubscribe from campaigns with a malformed id", Send("DELETE", "/api/hooks/campaign-completed/bad!id"), 400),
     ];
 
     private const string WebhookSignature = "Synthflow-Signature";
@@ -126,9 +155,9 @@ public sealed class FunctionsAnswerLikeHostTests(FunctionsAnswerLikeHostTests.Ho
         {
             Assert.True(statuses.TryGetValue(function.Name, out var seen), $"{function.Name} is not in the table.");
             Assert.Contains(seen!, status => status is >= 200 and < 300);
-            if (function.Name is not ("Health" or "ListPhoneNumbers" or "ListPools" or "ListCallEndedSubscriptions" or "ListCallEndedFailures"))
+            if (function.Name is not ("Health" or "ListPhoneNumbers" or "ListPools" or "ListCallEndedSubscriptions" or "ListCallEndedFailures" or "ListCampaigns" or "ListSuppressions"))
             {
-                // The five without input have no bad-input path.
+                // The seven without input have no bad-input path.
                 Assert.Contains(seen!, status => status >= 400);
             }
         });
@@ -164,21 +193,28 @@ public sealed class FunctionsAnswerLikeHostTests(FunctionsAnswerLikeHostTests.Ho
     private static string Webhook(string status) =>
         $$$"""{"status":"{{{status}}}","lead":{"name":"Ada","phone_number":"+12125550199"},"call":{"call_id":"{{{CallId}}}","status":"{{{status}}}","model_id":"{{{SalesEastModelId}}}","duration":42,"end_call_reason":"human_ended_call","transcript":"Hello."}}""";
 
+    /// <summary>A campaign that starts long after the table has run: nothing is dialled on either side.</summary>
+    private static string Campaign(string name) =>
+        $$$"""{"modelId":"{{{SalesEastModelId}}}","name":"{{{name}}}","recipients":[{"phone":"+12125550142","name":"Ada","customVariables":{"order":"A-17"}},{"phone":"+13105550143","name":"Grace","leadTimezone":"America/Los_Angeles"}],"callingHours":{"start":"09:00","end":"20:00","days":["mon","tue","wed","thu","fri"]},"retry":{"maxAttempts":2,"minSpacing":"PT30M","on":["no-answer","busy"]},"startAt":"2099-01-05T14:00:00Z"}""";
+
     private static string Pool(params string[] numbers) => JsonSerializer.Serialize(new { phoneNumbers = numbers, mode = "exact" });
 
     /// <summary>One request of the table and the status the Host must answer (so the table cannot drift into comparing two failures).</summary>
-    public sealed record Row(string Name, ExchangeRequest Request, int Status, bool CapturesETag = false, bool CapturesCallId = false, Action<SynthflowSandbox>? Arrange = null, bool CapturesSubscriptionId = false);
+    public sealed record Row(string Name, ExchangeRequest Request, int Status, bool CapturesETag = false, bool CapturesCallId = false, Action<SynthflowSandbox>? Arrange = null, bool CapturesSubscriptionId = false, bool CapturesCampaignId = false);
 
     /// <summary>Runs <see cref="Steps"/> on the Host and on the worker, in order, and keeps both answers normalised.</summary>
     public sealed class HostAndWorker : IAsyncLifetime, IDisposable
     {
         // JSON properties whose values come from the clock, the table's write timestamps, GUIDs or random ids: present on both sides, never equal.
-        private static readonly HashSet<string> Volatile = new(StringComparer.Ordinal) { "etag", "updatedAt", "at", "startTime", "synthflowRequestId", "createdAt", "subscriptionId" };
+        private static readonly HashSet<string> Volatile = new(StringComparer.Ordinal) { "etag", "updatedAt", "at", "startTime", "synthflowRequestId", "createdAt", "subscriptionId", "addedAt", "nextDispatchAt" };
 
         // Failure messages show the JSON as sent (no \u0027 escapes); both sides are re-serialised the same way.
         private static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
         private readonly AzuriteFixture _azurite = new();
+
+        // The worker's own storage: the campaign and suppression tables have fixed names, and each side must start empty.
+        private readonly AzuriteFixture _workerAzurite = new();
         private ConnectorHostHarness? _host;
         private WorkerApp? _worker;
 
@@ -190,6 +226,7 @@ public sealed class FunctionsAnswerLikeHostTests(FunctionsAnswerLikeHostTests.Ho
         public async Task InitializeAsync()
         {
             await _azurite.InitializeAsync();
+            await _workerAzurite.InitializeAsync();
 
             // Sandbox mode on both sides (no Synthflow API key): the Host's harness otherwise runs "live" against its sandbox.
             // Calls last an hour, so "get the call" sees the same state on both sides however long the table takes,
@@ -198,6 +235,7 @@ public sealed class FunctionsAnswerLikeHostTests(FunctionsAnswerLikeHostTests.Ho
             {
                 ["Synthflow:WebhookSecret"] = WebhookSecret,
                 ["Sandbox:CallDuration"] = "01:00:00",
+                ["Campaigns:DispatchEnabled"] = "false",
             };
             _host = await ConnectorHostHarness.StartAsync(
                 _azurite,
@@ -205,7 +243,7 @@ public sealed class FunctionsAnswerLikeHostTests(FunctionsAnswerLikeHostTests.Ho
                 settings: new Dictionary<string, string?>(shared) { ["Synthflow:ApiKey"] = string.Empty });
 
             // WEBSITE_HOSTNAME as `func start` sets it: the worker's receiver address (the Host knows its own).
-            _worker = await WorkerApp.StartAsync(_azurite, new Dictionary<string, string?>(shared) { ["Reconcile:Enabled"] = "false", ["WEBSITE_HOSTNAME"] = "localhost:7071" });
+            _worker = await WorkerApp.StartAsync(_workerAzurite, new Dictionary<string, string?>(shared) { ["Reconcile:Enabled"] = "false", ["WEBSITE_HOSTNAME"] = "localhost:7071" });
             var hostState = new Dictionary<string, string>(StringComparer.Ordinal);
             var workerState = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var step in Steps)
@@ -236,7 +274,11 @@ public sealed class FunctionsAnswerLikeHostTests(FunctionsAnswerLikeHostTests.Ho
             Dispose();
         }
 
-        public void Dispose() => _azurite.Dispose();
+        public void Dispose()
+        {
+            _workerAzurite.Dispose();
+            _azurite.Dispose();
+        }
 
         private static ExchangeRequest Bind(ExchangeRequest request, Dictionary<string, string> state)
         {
@@ -266,12 +308,17 @@ public sealed class FunctionsAnswerLikeHostTests(FunctionsAnswerLikeHostTests.Ho
             {
                 state[SubscriptionId] = subscriptionId;
             }
+
+            if (step.CapturesCampaignId && response.Json()?["campaignId"]?.GetValue<string>() is { } campaignId)
+            {
+                state[CampaignId] = campaignId;
+            }
         }
 
         private static ExchangeResponse Normalize(ExchangeResponse response, Dictionary<string, string> state)
         {
             var body = response.Body;
-            foreach (var placeholder in new[] { CallId, SubscriptionId })
+            foreach (var placeholder in new[] { CallId, SubscriptionId, CampaignId })
             {
                 if (state.TryGetValue(placeholder, out var value))
                 {
@@ -289,7 +336,9 @@ public sealed class FunctionsAnswerLikeHostTests(FunctionsAnswerLikeHostTests.Ho
 
                     // Absolute on both sides, each at its own address (the Host's port, the Functions host's name).
                     "LOCATION" when Uri.TryCreate(pair.Value, UriKind.Absolute, out var location) =>
-                        "<origin>" + (state.TryGetValue(SubscriptionId, out var id) ? location.AbsolutePath.Replace(id, SubscriptionId, StringComparison.Ordinal) : location.AbsolutePath),
+                        "<origin>" + new[] { SubscriptionId, CampaignId }.Aggregate(
+                            location.AbsolutePath,
+                            (path, placeholder) => state.TryGetValue(placeholder, out var id) ? path.Replace(id, placeholder, StringComparison.Ordinal) : path),
                     _ => pair.Value,
                 },
                 StringComparer.OrdinalIgnoreCase);

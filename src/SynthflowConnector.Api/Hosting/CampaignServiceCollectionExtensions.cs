@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using SynthflowConnector.Campaigns;
 using SynthflowConnector.Http;
 
@@ -9,13 +8,12 @@ namespace SynthflowConnector.Hosting;
 public static class CampaignServiceCollectionExtensions
 {
     /// <summary>
-    /// Both hosts: the campaign and suppression endpoints, the trigger's subscription endpoints and the dispatch
-    /// settings (validated at start). The campaign services themselves come from the core.
+    /// Both hosts: the campaign and suppression endpoints, and the trigger's subscription endpoints. The campaign
+    /// services and their settings (<see cref="CampaignsOptions"/>, one class for the <c>Campaigns</c> section, validated
+    /// at start) come from the core's <c>AddConnectorCampaigns</c>.
     /// </summary>
     public static IServiceCollection AddConnectorCampaignsApi(this IServiceCollection services)
     {
-        services.AddOptions<CampaignDispatchOptions>().BindConfiguration(CampaignDispatchOptions.SectionName).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CampaignDispatchOptions>, CampaignDispatchOptionsValidator>());
         services.TryAddTransient<CampaignService>();
         services.TryAddTransient<SuppressionService>();
         services.TryAddTransient<CampaignDispatcher>();

@@ -86,7 +86,10 @@ public static class CampaignRequests
     public static string? PathPhone(FieldErrors errors, string? raw, string field = "phone")
     {
         ArgumentNullException.ThrowIfNull(errors);
-        var compact = new string((raw ?? string.Empty).Where(c => c is not (' ' or '.' or '-' or '(' or ')')).ToArray());
+        // A route value may reach here still percent-encoded (the Functions worker hands some over as sent): '%2B' is the
+        // '+'. No phone number holds a '%', so decoding it is never ambiguous.
+        var decoded = raw is not null && raw.Contains('%', StringComparison.Ordinal) ? Uri.UnescapeDataString(raw) : raw;
+        var compact = new string((decoded ?? string.Empty).Where(c => c is not (' ' or '.' or '-' or '(' or ')')).ToArray());
         var candidate = compact.StartsWith('+') ? compact : "+" + compact;
         if (E164.IsValid(candidate))
         {

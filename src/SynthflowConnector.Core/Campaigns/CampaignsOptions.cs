@@ -8,6 +8,12 @@ public sealed class CampaignsOptions
 {
     public const string SectionName = "Campaigns";
 
+    /// <summary>The longest budget of a dispatcher run: under the Functions timeout (10 minutes in host.json).</summary>
+    public static readonly TimeSpan MaxDispatchBudget = TimeSpan.FromMinutes(9);
+
+    /// <summary>False turns the scheduled dispatch off (Host scheduler and Functions timer): campaigns then wait.</summary>
+    public bool DispatchEnabled { get; set; } = true;
+
     /// <summary>Six-field NCRONTAB (seconds first) of the dispatcher: the Functions timer and the Host's loop read it.</summary>
     public string DispatchSchedule { get; set; } = "*/10 * * * * *";
 
@@ -32,7 +38,11 @@ public sealed class CampaignsOptions
     /// <summary>How long a recipient waits after Synthflow refused to place its call (no call exists) before it is tried again.</summary>
     public TimeSpan NotPlacedRetryDelay { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>How long one dispatcher run may go on: nine tenths of the schedule's period, at least one second.</summary>
+    /// <summary>
+    /// How long one dispatcher run may go on: nine tenths of the schedule's period, at least one second and at most
+    /// <see cref="MaxDispatchBudget"/>, so a run ends before the next starts (the Functions timer skips an occurrence
+    /// while a run is still going).
+    /// </summary>
     public TimeSpan DispatchBudget(DateTimeOffset now)
     {
         if (!ReconcileOptions.TryParseSchedule(DispatchSchedule, out var schedule))
@@ -43,7 +53,7 @@ public sealed class CampaignsOptions
         var next = schedule.GetNextOccurrence(now.UtcDateTime);
         var period = schedule.GetNextOccurrence(next) - next;
         var budget = TimeSpan.FromTicks(period.Ticks / 10 * 9);
-        return budget < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : budget;
+        return budget < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : budget > MaxDispatchBudget ? MaxDispatchBudget : budget;
     }
 }
 

@@ -16,7 +16,7 @@ namespace SynthflowConnector.Tests.ConnectorDefinition;
 /// Each operation is exercised with every input it declares (over one or more calls).
 /// </summary>
 [Collection("Azurite")]
-public sealed class DefinitionDrivenHostTests(AzuriteFixture azurite)
+public sealed partial class DefinitionDrivenHostTests(AzuriteFixture azurite)
 {
     private static readonly ConnectorDefinitionFolder Definition = ConnectorDefinitionFolder.Load();
 
@@ -209,7 +209,7 @@ public sealed class DefinitionDrivenHostTests(AzuriteFixture azurite)
     [MemberData(nameof(Operations))]
     public async Task Each_operation_built_from_the_definition_answers_what_the_definition_declares(string operationId)
     {
-        Assert.True(Scenarios.TryGetValue(operationId, out var scenario), $"{operationId} has no end-to-end scenario: add one to {nameof(Scenarios)}.");
+        Assert.True(Scenarios.TryGetValue(operationId, out var scenario) || CampaignScenarios.TryGetValue(operationId, out scenario), $"{operationId} has no end-to-end scenario: add one to {nameof(Scenarios)}.");
         await using var host = await ConnectorHostHarness.StartAsync(azurite);
         var client = Connect(host, ConnectorHostHarness.FunctionKey);
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using SynthflowConnector.Hosting;
+using SynthflowConnector.Campaigns;
 
 namespace SynthflowConnector.Tests.Campaigns.Api;
 
@@ -14,12 +14,12 @@ public sealed class CampaignDispatchScheduleTests
     [InlineData("*/10 * * * * *", 9)]
     [InlineData("0 */1 * * * *", 54)]
     [InlineData("*/1 * * * * *", 1)]
-    [InlineData("0 0 * * * *", 540)]
+    [InlineData("0 0 * * * *", 540)] // at most 9 minutes: under the Functions timeout
     public void The_budget_is_just_under_the_period(string schedule, int seconds)
     {
-        var options = new CampaignDispatchOptions { DispatchSchedule = schedule };
+        var options = new CampaignsOptions { DispatchSchedule = schedule };
 
-        Assert.Equal(TimeSpan.FromSeconds(seconds), options.Budget(Now));
+        Assert.Equal(TimeSpan.FromSeconds(seconds), options.DispatchBudget(Now));
     }
 
     [Theory]
@@ -31,10 +31,10 @@ public sealed class CampaignDispatchScheduleTests
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Campaigns:DispatchSchedule"] = schedule }).Build();
         using var provider = new ServiceCollection()
             .AddSingleton<IConfiguration>(configuration)
-            .AddConnectorCampaignsApi()
+            .AddConnectorCampaigns()
             .BuildServiceProvider();
 
-        var exception = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<CampaignDispatchOptions>>().Value);
+        var exception = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<CampaignsOptions>>().Value);
 
         Assert.Contains("Campaigns__DispatchSchedule", exception.Message, StringComparison.Ordinal);
     }
