@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using SynthflowConnector.Bench.Infrastructure;
+using SynthflowConnector.Bench.Load;
 using SynthflowConnector.Bench.Reporting;
 using SynthflowConnector.Hosting;
 using SynthflowConnector.Sandbox;
@@ -92,6 +93,7 @@ internal static class CampaignsBenchmark
             }
         }, CancellationToken.None);
 
+        using var meter = new HttpClientMeter();
         var cpu = self.TotalProcessorTime;
         var tableCpu = azurite.CpuTime();
         var queueCpu = azurite.QueueCpuTime();
@@ -129,6 +131,21 @@ internal static class CampaignsBenchmark
         var queueCores = (azurite.QueueCpuTime() - queueCpu).TotalSeconds / wall;
 
         var calls = sandbox.Calls;
+        var placed = Math.Max(1, calls.Count);
+        var storage = new Dictionary<string, string>();
+        foreach (var (label, port) in new[] { ("table", azurite.TablePort), ("queue", azurite.QueuePort) })
+        {
+            foreach (var method in new[] { "GET", "PUT", "POST", "PATCH", "MERGE", "DELETE" })
+            {
+                var (ops, ms) = meter.To(port, method);
+                if (ops > 0)
+                {
+                    storage[$"{label} {method}"] = string.Create(CultureInfo.InvariantCulture, $"{ops / (double)placed:0.0}/call, {ms:0.0} ms");
+                }
+            }
+        }
+
+        var postsToSynthflow = sandbox.CountRequests("POST", "/v2/calls");
         var starts = calls.Select(c => c.StartTime).Order().ToArray();
         var span = starts.Length > 1 ? (starts[^1] - starts[0]).TotalSeconds : double.NaN;
         var rate = starts.Length > 1 ? (starts.Length - 1) / span : double.NaN;
@@ -158,13 +175,14 @@ internal static class CampaignsBenchmark
         var duplicates = calls.Count - calls.Select(c => c.LeadPhoneNumber).Distinct(StringComparer.Ordinal).Count();
         var r = new Figures(
             size, state, counts, calls.Count, rate, steady, maxPerSecond, maxGapMs, sandbox.RateLimitedCalls, sandbox.CallsRefusedByCaps, sandbox.CallsRefusedByConcurrency,
-            duplicates, maxLive, peakMb, Math.Max(peakBefore, PeakWorkingSetMb(self)), createSeconds, span, wall, processCores, tableCores, queueCores, Machine.LoadAverage());
+            duplicates, maxLive, postsToSynthflow, storage, peakMb, Math.Max(peakBefore, PeakWorkingSetMb(self)), createSeconds, span, wall, processCores, tableCores, queueCores, Machine.LoadAverage());
 
         var table = new TextTable("recipients", "state", "calls placed", "start rate /s", "steady (10–90%) /s", "max starts in 1 s", "max gap ms", "429s (caps/conc.)", "numbers dialled twice", "max live", "peak WS MB (run)", "create s", "dial span s", "wall s", "process cores", "Azurite table cores", "Azurite queue cores");
         table.Row(size, state, r.CallsPlaced, r.StartRate, r.SteadyRate, r.MaxStartsInOneSecond, r.MaxGapMs, $"{r.RateLimited} ({r.RefusedByCaps}/{r.RefusedByConcurrency})", r.Duplicates, r.MaxLive, r.PeakWorkingSetMb, r.CreateSeconds, r.DialSpanSeconds, r.WallSeconds, r.ProcessCores, r.TableCores, r.QueueCores);
         Console.WriteLine();
         context.Report.Show($"Campaigns: {size:N0} recipients, CAPS {Caps}/s, {Concurrency} at once, {CallSeconds:0} s calls", table);
         Console.WriteLine($"  counts: {counts}; load {r.LoadAverage}; process peak working set since start {r.ProcessPeakWorkingSetMb:0} MB");
+        Console.WriteLine($"  POST /v2/calls at the simulator: {r.PostsToSynthflow}; storage per placed call: {string.Join("; ", storage.Select(m => $"{m.Key} {m.Value}"))}");
         context.Report.Results[$"campaigns-{size}"] = r;
 
         var n = $"{size:N0} recipients";
@@ -228,7 +246,7 @@ internal static class CampaignsBenchmark
 
     internal sealed record Figures(
         int Recipients, string State, string Counts, int CallsPlaced, double StartRate, double SteadyRate, int MaxStartsInOneSecond, double MaxGapMs,
-        long RateLimited, long RefusedByCaps, long RefusedByConcurrency, int Duplicates, int MaxLive, double PeakWorkingSetMb, double ProcessPeakWorkingSetMb,
+        long RateLimited, long RefusedByCaps, long RefusedByConcurrency, int Duplicates, int MaxLive, int PostsToSynthflow, Dictionary<string, string> StorageByMethod, double PeakWorkingSetMb, double ProcessPeakWorkingSetMb,
         double CreateSeconds, double DialSpanSeconds, double WallSeconds, double ProcessCores, double TableCores, double QueueCores, string LoadAverage)
     {
         public double TargetRate { get; } = CampaignsBenchmark.TargetRate;
