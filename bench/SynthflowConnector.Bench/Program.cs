@@ -7,7 +7,7 @@ using SynthflowConnector.Bench.Reporting;
 namespace SynthflowConnector.Bench;
 
 /// <summary>
-/// The benchmarks of issue 6, and issue 11's hooks (figures in bench/RESULTS.md). <c>all</c> runs the set (README: <c>./build.sh bench</c>);
+/// The benchmarks of issue 6, issue 11's hooks and issue 12's campaigns (figures in bench/RESULTS.md). <c>all</c> runs the set (README: <c>./build.sh bench</c>);
 /// <c>--quick</c> is the CI smoke run. Exit code 0 when every benchmark ran, whether its targets were met or not (they
 /// are printed and recorded); 1 when one could not run (an error, a failed request, a request count off the minimum).
 /// </summary>
@@ -24,6 +24,9 @@ internal static class BenchProgram
         var rate = new Option<double?>("--rate") { Description = "Hooks: webhooks per second in the measured phases (default 200).", Recursive = true };
         var repeat = new Option<int?>("--repeat") { Description = "Reconcile: runs per pool count, the median is reported (default 3, and 1 at 10,000 pools; --quick: 1).", Recursive = true };
 
+        var recipients = new Option<int[]>("--recipients") { Description = "Campaigns: campaign sizes to run (default 1000 10000; --quick: 200).", AllowMultipleArgumentsPerToken = true, Recursive = true };
+        var setting = new Option<string[]>("--setting") { Description = "Campaigns: extra Host settings as Key=Value (\":\" form), e.g. Campaigns:MaxParallelDials=8.", Recursive = true, Hidden = true };
+
         var root = new RootCommand("SynthflowConnector benchmarks (issue 6): the real Host, the Synthflow sandbox and Azurite on this machine.");
         root.Options.Add(quick);
         root.Options.Add(output);
@@ -33,19 +36,23 @@ internal static class BenchProgram
         root.Options.Add(only);
         root.Options.Add(seconds);
         root.Options.Add(rate);
+        root.Options.Add(recipients);
+        root.Options.Add(setting);
 
         Add("startup", "Host process start to the first 200 from /api/health, median of 5.", StartupBenchmark.RunAsync);
         Add("actions", "Host overhead on the list and call actions against the sandbox direct; 16 clients, 20 s per case.", ActionsBenchmark.RunAsync);
         Add("reconcile", "Reconcile 100, 1,000 and 10,000 pools with drift; sandbox latency 50 ms, 200 requests/s, 16 in parallel; and the sequential baseline.", ReconcileBenchmark.RunAsync);
         Add("hooks", "The call-ended trigger: signed webhooks at 200/s, 3 subscriptions on a loopback receiver; ack and delivery latency; zero loss with 10% callback failures.", HooksBenchmark.RunAsync);
+        Add("campaigns", "A campaign of 1,000 and 10,000 recipients through the Host; sandbox CAPS 20/s, 50 at once, 2 s calls; start rate, 429s, duplicate dials, peak working set.", CampaignsBenchmark.RunAsync);
         Add("probe-storage", "Diagnostics: Azurite latency by table size.", StorageProbe.RunAsync, hidden: true);
         Add("probe-host", "Diagnostics: the list action's pieces, one thread.", HostProbe.RunAsync, hidden: true);
-        Add("all", "startup, actions, reconcile and hooks (about 8 minutes on 2 cores).", async context =>
+        Add("all", "startup, actions, reconcile, hooks and campaigns (about 20 minutes on 2 cores).", async context =>
         {
             await StartupBenchmark.RunAsync(context);
             await ActionsBenchmark.RunAsync(context);
             await ReconcileBenchmark.RunAsync(context);
             await HooksBenchmark.RunAsync(context);
+            await CampaignsBenchmark.RunAsync(context);
         });
 
         // The reconcile benchmark's child process: one measured run, its result as JSON in --result.
@@ -85,6 +92,8 @@ internal static class BenchProgram
                     OnlyCase = parseResult.GetValue(only),
                     SecondsPerCase = parseResult.GetValue(seconds),
                     Rate = parseResult.GetValue(rate),
+                    Recipients = parseResult.GetValue(recipients) is { Length: > 0 } counts ? counts : null,
+                    Settings = (parseResult.GetValue(setting) ?? []).Select(s => s.Split('=', 2)).ToDictionary(p => p[0], p => (string?)(p.Length > 1 ? p[1] : null)),
                 };
                 await using (context)
                 {

@@ -31,6 +31,12 @@ internal sealed class BenchContext(BenchReport report, bool quick, string? hostD
     /// <summary>--rate: webhooks per second for the hooks benchmark; null for 200.</summary>
     public double? Rate { get; init; }
 
+    /// <summary>--recipients: campaign sizes; null for the defaults (1,000 and 10,000; --quick: 200).</summary>
+    public int[]? Recipients { get; init; }
+
+    /// <summary>--setting Key=Value: extra Host settings for the campaigns benchmark (":" form), e.g. Campaigns:MaxParallelDials=8.</summary>
+    public IReadOnlyDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
+
     public async Task<Azurite> AzuriteAsync() => _azurite ??= await Azurite.StartAsync();
 
     public static void Heading(string text)

@@ -51,6 +51,11 @@ internal sealed class InProcessHost : IAsyncDisposable
             ["Connector:ApiKey"] = FunctionKey,
             ["AzureWebJobsStorage"] = storage,
 
+            // Issue 12's account pacing would hold a live-mode Host to the pay-as-you-go defaults (1 call/s, 5 at once);
+            // the harness's sandbox is an unlimited (Enterprise-like) account, so unpaced, as in the tests' harness.
+            ["Synthflow:CallsPerSecond"] = "0",
+            ["Synthflow:MaxConcurrentCalls"] = "0",
+
             // The Host logs one Information line per placed call; thousands a second on the harness's console would
             // measure the terminal. Warnings and errors still show.
             ["Logging:LogLevel:Default"] = "Warning",
