@@ -46,17 +46,8 @@ public sealed class CampaignHookEndpoints(
     }
 
     /// <summary>200 also when the id is unknown (the platform retries deletes).</summary>
-    public Task<IResult> UnsubscribeCampaignCompletedAsync(HttpRequest request, string subscriptionId, CancellationToken cancellationToken)
-    {
-        if (!ConnectorValidation.IsSafeIdentifier(subscriptionId))
-        {
-            return Task.FromResult<IResult>(Problems.Field("subscriptionId", "'subscriptionId' must be a subscription id as the trigger's Location header gave it."));
-        }
-
-        return RunAsync(async () => TypedResults.Json(
-            new CallEndedUnsubscribeResult(subscriptionId, await subscriptions.UnsubscribeAsync(HookEvents.CampaignCompleted, subscriptionId, cancellationToken).ConfigureAwait(false)),
-            ConnectorJson.Context.CallEndedUnsubscribeResult));
-    }
+    public Task<IResult> UnsubscribeCampaignCompletedAsync(HttpRequest request, string subscriptionId, CancellationToken cancellationToken) =>
+        HookEndpoints.UnsubscribeAsync(subscriptions, HookEvents.CampaignCompleted, subscriptionId, logger, cancellationToken);
 
     private Task<IResult> RunAsync(Func<Task<IResult>> action) => EndpointErrors.RunAsync(action, logger);
 }

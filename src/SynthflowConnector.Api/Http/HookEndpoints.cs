@@ -53,16 +53,22 @@ public sealed class HookEndpoints(
         }).ConfigureAwait(false);
     }
 
-    public Task<IResult> UnsubscribeCallEndedAsync(HttpRequest request, string subscriptionId, CancellationToken cancellationToken)
+    public Task<IResult> UnsubscribeCallEndedAsync(HttpRequest request, string subscriptionId, CancellationToken cancellationToken) =>
+        UnsubscribeAsync(subscriptions, HookEvents.CallEnded, subscriptionId, logger, cancellationToken);
+
+    /// <summary>Any trigger's delete: 200 also when the id is unknown (the platform retries deletes).</summary>
+    internal static Task<IResult> UnsubscribeAsync(HookSubscriptionService subscriptions, string hookEvent, string subscriptionId, ILogger logger, CancellationToken cancellationToken)
     {
         if (!ConnectorValidation.IsSafeIdentifier(subscriptionId))
         {
             return Task.FromResult<IResult>(Problems.Field("subscriptionId", "'subscriptionId' must be a subscription id as the trigger's Location header gave it."));
         }
 
-        return RunAsync(async () => TypedResults.Json(
-            new CallEndedUnsubscribeResult(subscriptionId, await subscriptions.UnsubscribeAsync(HookEvents.CallEnded, subscriptionId, cancellationToken).ConfigureAwait(false)),
-            ConnectorJson.Context.CallEndedUnsubscribeResult));
+        return EndpointErrors.RunAsync(
+            async () => TypedResults.Json(
+                new CallEndedUnsubscribeResult(subscriptionId, await subscriptions.UnsubscribeAsync(hookEvent, subscriptionId, cancellationToken).ConfigureAwait(false)),
+                ConnectorJson.Context.CallEndedUnsubscribeResult),
+            logger);
     }
 
     public Task<IResult> ListCallEndedSubscriptionsAsync(HttpRequest request, CancellationToken cancellationToken) =>
