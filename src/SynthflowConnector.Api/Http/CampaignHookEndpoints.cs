@@ -36,18 +36,11 @@ public sealed class CampaignHookEndpoints(
             return errors.ToProblem();
         }
 
-        return await RunAsync(async () =>
-        {
-            var created = await subscriptions.SubscribeAsync(HookEvents.CampaignCompleted, new SubscribeCommand(callbackUrl!, body.ModelId, null), cancellationToken).ConfigureAwait(false);
-            return new HookEndpoints.CreatedResult(
-                new Uri($"{request.Scheme}://{request.Host}{request.PathBase}/{ConnectorRoutes.Prefix}/{ConnectorRoutes.CampaignCompletedHooks}/{Uri.EscapeDataString(created.Id)}"),
-                TypedResults.Json(CallEndedSubscription.From(created), ConnectorJson.Context.CallEndedSubscription, statusCode: StatusCodes.Status201Created));
-        }).ConfigureAwait(false);
+        return await HookEndpoints.SubscribeAsync(
+            subscriptions, request, HookEvents.CampaignCompleted, ConnectorRoutes.CampaignCompletedHooks, new SubscribeCommand(callbackUrl!, body.ModelId, null), logger, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>200 also when the id is unknown (the platform retries deletes).</summary>
     public Task<IResult> UnsubscribeCampaignCompletedAsync(HttpRequest request, string subscriptionId, CancellationToken cancellationToken) =>
         HookEndpoints.UnsubscribeAsync(subscriptions, HookEvents.CampaignCompleted, subscriptionId, logger, cancellationToken);
-
-    private Task<IResult> RunAsync(Func<Task<IResult>> action) => EndpointErrors.RunAsync(action, logger);
 }

@@ -44,14 +44,22 @@ public sealed class HookEndpoints(
             return errors.ToProblem();
         }
 
-        return await RunAsync(async () =>
-        {
-            var created = await subscriptions.SubscribeAsync(HookEvents.CallEnded, new SubscribeCommand(callbackUrl!, body.ModelId, statuses), cancellationToken).ConfigureAwait(false);
-            return new CreatedResult(
-                LocationOf(request, created.Id),
-                TypedResults.Json(CallEndedSubscription.From(created), ConnectorJson.Context.CallEndedSubscription, statusCode: StatusCodes.Status201Created));
-        }).ConfigureAwait(false);
+        return await SubscribeAsync(
+            subscriptions, request, HookEvents.CallEnded, ConnectorRoutes.CallEndedHooks, new SubscribeCommand(callbackUrl!, body.ModelId, statuses), logger, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Any trigger's subscribe, once validated: 201 with the subscription and its <c>Location</c> under <paramref name="route"/>.</summary>
+    internal static Task<IResult> SubscribeAsync(
+        HookSubscriptionService subscriptions, HttpRequest request, string hookEvent, string route, SubscribeCommand command, ILogger logger, CancellationToken cancellationToken) =>
+        EndpointErrors.RunAsync(
+            async () =>
+            {
+                var created = await subscriptions.SubscribeAsync(hookEvent, command, cancellationToken).ConfigureAwait(false);
+                return new CreatedResult(
+                    new Uri($"{request.Scheme}://{request.Host}{request.PathBase}/{ConnectorRoutes.Prefix}/{route}/{Uri.EscapeDataString(created.Id)}"),
+                    TypedResults.Json(CallEndedSubscription.From(created), ConnectorJson.Context.CallEndedSubscription, statusCode: StatusCodes.Status201Created));
+            },
+            logger);
 
     public Task<IResult> UnsubscribeCallEndedAsync(HttpRequest request, string subscriptionId, CancellationToken cancellationToken) =>
         UnsubscribeAsync(subscriptions, HookEvents.CallEnded, subscriptionId, logger, cancellationToken);
@@ -168,8 +176,6 @@ public sealed class HookEndpoints(
     }
 
     /// <summary>The subscription's address, absolute (Power Platform DELETEs it when the flow is deleted or its trigger changes).</summary>
-    private static Uri LocationOf(HttpRequest request, string subscriptionId) =>
-        new($"{request.Scheme}://{request.Host}{request.PathBase}/{ConnectorRoutes.Prefix}/{ConnectorRoutes.CallEndedHooks}/{Uri.EscapeDataString(subscriptionId)}");
 
     private Task<IResult> RunAsync(Func<Task<IResult>> action) => EndpointErrors.RunAsync(action, logger);
 
