@@ -176,16 +176,26 @@ internal static class CampaignsBenchmark
             }
         }
 
+        // Starts in each second from the first (where the rate dips, and when).
+        var perSecond = starts.Length == 0 ? [] : new int[(int)(starts[^1] - starts[0]).TotalSeconds + 1];
+        foreach (var start in starts)
+        {
+            perSecond[(int)(start - starts[0]).TotalSeconds]++;
+        }
+
         var duplicates = calls.Count - calls.Select(c => c.LeadPhoneNumber).Distinct(StringComparer.Ordinal).Count();
         var r = new Figures(
             size, state, counts, calls.Count, rate, steady, maxPerSecond, maxGapMs, sandbox.RateLimitedCalls, sandbox.CallsRefusedByCaps, sandbox.CallsRefusedByConcurrency,
-            duplicates, maxLive, postsToSynthflow, storage, peakMb, Math.Max(peakBefore, PeakWorkingSetMb(self)), createSeconds, span, wall, processCores, tableCores, queueCores, Machine.LoadAverage());
+            duplicates, maxLive, postsToSynthflow, storage, peakMb, Math.Max(peakBefore, PeakWorkingSetMb(self)), createSeconds, span, wall, processCores, tableCores, queueCores, Machine.LoadAverage(), perSecond);
 
         var table = new TextTable("recipients", "state", "calls placed", "start rate /s", "steady (10–90%) /s", "max starts in 1 s", "max gap ms", "429s (caps/conc.)", "numbers dialled twice", "max live", "peak WS MB (run)", "create s", "dial span s", "wall s", "process cores", "Azurite table cores", "Azurite queue cores");
         table.Row(size, state, r.CallsPlaced, r.StartRate, r.SteadyRate, r.MaxStartsInOneSecond, r.MaxGapMs, $"{r.RateLimited} ({r.RefusedByCaps}/{r.RefusedByConcurrency})", r.Duplicates, r.MaxLive, r.PeakWorkingSetMb, r.CreateSeconds, r.DialSpanSeconds, r.WallSeconds, r.ProcessCores, r.TableCores, r.QueueCores);
         Console.WriteLine();
         context.Report.Show($"Campaigns: {size:N0} recipients, CAPS {Caps}/s, {Concurrency} at once, {CallSeconds:0} s calls", table);
         Console.WriteLine($"  counts: {counts}; load {r.LoadAverage}; process peak working set since start {r.ProcessPeakWorkingSetMb:0} MB; working set before the Host started {baselineMb:0} MB");
+        var pacing = host.Services.GetRequiredService<SynthflowConnector.Campaigns.PacingCoordinator>();
+        Console.WriteLine($"  pacer: {pacing.Writes / (double)Math.Max(1, calls.Count):0.00} record writes per call, {pacing.FullWaits} reservations found every concurrency slot taken, {pacing.WindowWaits} sends held by the local send window");
+        Console.WriteLine($"  starts in each second: {string.Join(' ', r.StartsPerSecond)}");
         Console.WriteLine($"  POST /v2/calls at the simulator: {r.PostsToSynthflow}; storage per placed call: {string.Join("; ", storage.Select(m => $"{m.Key} {m.Value}"))}");
         context.Report.Results[$"campaigns-{size}"] = r;
 
@@ -251,7 +261,7 @@ internal static class CampaignsBenchmark
     internal sealed record Figures(
         int Recipients, string State, string Counts, int CallsPlaced, double StartRate, double SteadyRate, int MaxStartsInOneSecond, double MaxGapMs,
         long RateLimited, long RefusedByCaps, long RefusedByConcurrency, int Duplicates, int MaxLive, int PostsToSynthflow, Dictionary<string, string> StorageByMethod, double PeakWorkingSetMb, double ProcessPeakWorkingSetMb,
-        double CreateSeconds, double DialSpanSeconds, double WallSeconds, double ProcessCores, double TableCores, double QueueCores, string LoadAverage)
+        double CreateSeconds, double DialSpanSeconds, double WallSeconds, double ProcessCores, double TableCores, double QueueCores, string LoadAverage, int[] StartsPerSecond)
     {
         public double TargetRate { get; } = CampaignsBenchmark.TargetRate;
     }

@@ -35,6 +35,9 @@ public abstract partial class CronScheduler<TSummary>(IServiceScopeFactory scope
     /// <summary>Whether the job runs at all, and its schedule.</summary>
     protected abstract (bool Enabled, string? Schedule) ReadSettings();
 
+    /// <summary>True when the run that just ended left work it could not finish in its budget: the next run starts at once instead of at the next occurrence.</summary>
+    protected virtual bool RunAgainNow(TSummary summary) => false;
+
     /// <summary>One run, with services from the run's own scope.</summary>
     protected abstract Task<TSummary> RunAsync(IServiceProvider services, CancellationToken cancellationToken);
 
@@ -53,8 +56,15 @@ public abstract partial class CronScheduler<TSummary>(IServiceScopeFactory scope
             throw new InvalidOperationException($"{SettingNames.Schedule} '{expression}' is not a six-field NCRONTAB expression.");
         }
 
+        var again = false;
         while (!stoppingToken.IsCancellationRequested)
         {
+            if (again)
+            {
+                again = await RunOnceAsync(stoppingToken).ConfigureAwait(false);
+                continue;
+            }
+
             var now = timeProvider.GetUtcNow();
             var next = new DateTimeOffset(schedule.GetNextOccurrence(now.UtcDateTime), TimeSpan.Zero);
             var wait = Task.Delay(next - now, timeProvider, stoppingToken);
@@ -70,11 +80,12 @@ public abstract partial class CronScheduler<TSummary>(IServiceScopeFactory scope
             }
 
             Volatile.Write(ref _armed, NewSource<DateTimeOffset>());
-            await RunOnceAsync(stoppingToken).ConfigureAwait(false);
+            again = await RunOnceAsync(stoppingToken).ConfigureAwait(false);
         }
     }
 
-    private async Task RunOnceAsync(CancellationToken stoppingToken)
+    /// <summary>One run; true when it asks for the next one at once.</summary>
+    private async Task<bool> RunOnceAsync(CancellationToken stoppingToken)
     {
         var completed = Interlocked.Exchange(ref _completed, NewSource<TSummary>());
         try
@@ -83,6 +94,7 @@ public abstract partial class CronScheduler<TSummary>(IServiceScopeFactory scope
             using var scope = scopes.CreateScope();
             var summary = await RunAsync(scope.ServiceProvider, stoppingToken).ConfigureAwait(false);
             completed.TrySetResult(summary);
+            return RunAgainNow(summary);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -94,6 +106,8 @@ public abstract partial class CronScheduler<TSummary>(IServiceScopeFactory scope
             LogRunFailed(logger, exception, JobName);
             completed.TrySetException(exception);
         }
+
+        return false;
     }
 
     private static TaskCompletionSource<T> NewSource<T>() => new(TaskCreationOptions.RunContinuationsAsynchronously);

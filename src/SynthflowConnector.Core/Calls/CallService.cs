@@ -120,7 +120,18 @@ public sealed partial class CallService(
         CallPlaced placed;
         try
         {
-            placed = await synthflow.PlaceCallAsync(request, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                placed = await synthflow.PlaceCallAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                // Answered or failed: the start leaves the pacer's local send window a second from now.
+                if (slot is not null)
+                {
+                    pacer!.Answered(slot);
+                }
+            }
         }
         catch (SynthflowApiException)
         {

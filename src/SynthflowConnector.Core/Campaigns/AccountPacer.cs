@@ -11,7 +11,11 @@ public sealed class PacingUnavailableException(TimeSpan retryAfter, string messa
 }
 
 /// <summary>A reserved start slot (and concurrency slot) for one call. An empty <see cref="SlotId"/> means unpaced (no limits set).</summary>
-public sealed record PacingSlot(string SlotId, DateTimeOffset StartAt);
+public sealed record PacingSlot(string SlotId, DateTimeOffset StartAt)
+{
+    /// <summary>The call's place in the local send window, until <see cref="AccountPacer.Answered"/>.</summary>
+    internal SendTicket? Send { get; init; }
+}
 
 /// <summary>
 /// Account-wide pacing: Synthflow__CallsPerSecond starts per second and Synthflow__MaxConcurrentCalls live calls,
@@ -62,12 +66,19 @@ public sealed partial class AccountPacer(
         while (true)
         {
             var released = coordinator.NextRelease;
-            var (slot, tooLate, checks) = await ReserveAsync(deadline, cancellationToken).ConfigureAwait(false);
+            var reserved = await ReserveAsync(deadline, cancellationToken).ConfigureAwait(false);
+            var (slot, tooLate, checks) = reserved;
+            if (reserved.NotBefore is { } notBefore)
+            {
+                await coordinator.SleepAsync(notBefore, release: null, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
             if (slot is not null)
             {
                 try
                 {
                     await coordinator.SleepAsync(slot.StartAt, release: null, cancellationToken).ConfigureAwait(false);
+                    slot = slot with { Send = await WaitForSendWindowAsync(cancellationToken).ConfigureAwait(false) };
                 }
                 catch (OperationCanceledException)
                 {
@@ -98,6 +109,40 @@ public sealed partial class AccountPacer(
 
             var wake = now + FullPollInterval < deadline ? now + FullPollInterval : deadline;
             await coordinator.SleepAsync(wake, released, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The last guard before the request leaves: the local send window (<see cref="PacingLimits.SendsPerWindow"/>). The
+    /// start slots are spaced right, but a caller delayed between its slot and here (a slow storage answer, a busy CPU),
+    /// or a request slow on its way, would otherwise make one rolling second at Synthflow hold one call too many.
+    /// </summary>
+    private async Task<SendTicket?> WaitForSendWindowAsync(CancellationToken cancellationToken)
+    {
+        if (limits.SendsPerWindow is not { } perWindow)
+        {
+            return null;
+        }
+
+        while (true)
+        {
+            var (ticket, retryAt) = coordinator.TryTakeSend(perWindow, PacingLimits.SendWindow);
+            if (ticket is not null)
+            {
+                return ticket;
+            }
+
+            await coordinator.SleepAsync(retryAt, release: null, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Synthflow answered the call's request (or it failed): from now its start leaves the local send window after a second. Call once per acquired slot.</summary>
+    public void Answered(PacingSlot slot)
+    {
+        ArgumentNullException.ThrowIfNull(slot);
+        if (slot.Send is { } ticket)
+        {
+            coordinator.Answered(ticket);
         }
     }
 
@@ -137,64 +182,8 @@ public sealed partial class AccountPacer(
     }
 
     /// <summary>Reserves a start (and a concurrency slot), or says why not: booked past the deadline, or full (with the calls due a lookup).</summary>
-    private async Task<(PacingSlot? Slot, TimeSpan? TooLate, IReadOnlyList<string> Checks)> ReserveAsync(DateTimeOffset deadline, CancellationToken cancellationToken)
-    {
-        await coordinator.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            for (var attempt = 0; attempt < MaxWriteAttempts; attempt++)
-            {
-                var (state, etag) = await store.ReadAsync(cancellationToken).ConfigureAwait(false);
-                var now = timeProvider.GetUtcNow();
-                var live = Prune(state.Live, now);
-                if (limits.MaxConcurrentCalls is { } max && live.Count >= max)
-                {
-                    var due = live.Where(pair => IsDueForCheck(pair.Value, now)).Take(MaxChecksPerRound).ToList();
-                    if (due.Count == 0)
-                    {
-                        return (null, null, []);
-                    }
-
-                    // Claim the lookups (CheckedAt), so other instances do not repeat them.
-                    foreach (var (dueSlot, held) in due)
-                    {
-                        live[dueSlot] = held with { CheckedAt = now };
-                    }
-
-                    if (await store.TryWriteAsync(state with { Live = live }, etag, cancellationToken).ConfigureAwait(false))
-                    {
-                        return (null, null, due.Select(pair => pair.Value.CallId!).ToList());
-                    }
-
-                    continue;
-                }
-
-                var startAt = limits.CallsPerSecond is null || state.NextStartAt <= now ? now : state.NextStartAt;
-                if (startAt > deadline)
-                {
-                    return (null, RoundUp(startAt - deadline), []);
-                }
-
-                var slotId = Guid.NewGuid().ToString("N");
-                if (limits.MaxConcurrentCalls is not null)
-                {
-                    live[slotId] = new LiveCallSlot { ReservedAt = now };
-                }
-
-                var next = new AccountPacingState { NextStartAt = limits.CallsPerSecond is null ? state.NextStartAt : startAt + limits.Spacing, Live = live };
-                if (await store.TryWriteAsync(next, etag, cancellationToken).ConfigureAwait(false))
-                {
-                    return (new PacingSlot(slotId, startAt), null, []);
-                }
-            }
-
-            throw new StoreContentionException($"The account's pacing record kept changing under {MaxWriteAttempts} attempts to reserve a slot; no call was placed.");
-        }
-        finally
-        {
-            coordinator.Gate.Release();
-        }
-    }
+    private Task<ReserveResult> ReserveAsync(DateTimeOffset deadline, CancellationToken cancellationToken) =>
+        SubmitAsync(new PacingRequest(deadline), cancellationToken);
 
     /// <summary>Removes the slots named (by slot id or call id); false when none was held.</summary>
     private async Task<bool> RemoveAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
@@ -212,33 +201,154 @@ public sealed partial class AccountPacer(
         return removed;
     }
 
-    /// <summary>One ETag-guarded read-modify-write, retried when another writer won; <paramref name="change"/> returns null for "nothing to write".</summary>
-    private async Task UpdateAsync(Func<AccountPacingState, DateTimeOffset, AccountPacingState?> change, CancellationToken cancellationToken)
+    /// <summary>A change to the shared record (null from <paramref name="change"/>: nothing to write), written with whatever else is waiting.</summary>
+    private Task<ReserveResult> UpdateAsync(Func<AccountPacingState, DateTimeOffset, AccountPacingState?> change, CancellationToken cancellationToken) =>
+        SubmitAsync(new PacingRequest(change), cancellationToken);
+
+    /// <summary>
+    /// Group commit: the request joins the process's queue; whoever holds the gate next applies every queued request
+    /// (binds and releases first, then reservations in arrival order) in ONE ETag-guarded read-modify-write, retried
+    /// whole when another instance won. Under load one write serves many callers instead of three writes per call.
+    /// </summary>
+    private async Task<ReserveResult> SubmitAsync(PacingRequest request, CancellationToken cancellationToken)
     {
-        await coordinator.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        coordinator.Pending.Enqueue(request);
+
+        // Not cancellable once queued: a request taken by another caller's write must still be answered, and the gate is
+        // held only for one read and one write.
+        await coordinator.Gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
-            for (var attempt = 0; attempt < MaxWriteAttempts; attempt++)
+            if (!request.Done.Task.IsCompleted)
             {
-                var (state, etag) = await store.ReadAsync(cancellationToken).ConfigureAwait(false);
-                var now = timeProvider.GetUtcNow();
-                if (change(state, now) is not { } next)
-                {
-                    return;
-                }
-
-                if (await store.TryWriteAsync(next with { Live = Prune(next.Live, now) }, etag, cancellationToken).ConfigureAwait(false))
-                {
-                    return;
-                }
+                await FlushAsync().ConfigureAwait(false);
             }
-
-            throw new StoreContentionException($"The account's pacing record kept changing under {MaxWriteAttempts} attempts to update it.");
         }
         finally
         {
             coordinator.Gate.Release();
         }
+
+        return await request.Done.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>Applies every queued request in one write (under the gate); each request's task gets its answer or the failure.</summary>
+    private async Task FlushAsync()
+    {
+        var batch = new List<PacingRequest>();
+        while (coordinator.Pending.TryDequeue(out var queued))
+        {
+            batch.Add(queued);
+        }
+
+        try
+        {
+            for (var attempt = 0; attempt < MaxWriteAttempts; attempt++)
+            {
+                var (state, etag) = await store.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+                var (next, results, dirty) = Apply(state, batch, timeProvider.GetUtcNow());
+                if (!dirty || await store.TryWriteAsync(next, etag, CancellationToken.None).ConfigureAwait(false))
+                {
+                    if (dirty)
+                    {
+                        coordinator.CountWrite();
+                    }
+
+                    for (var i = 0; i < batch.Count; i++)
+                    {
+                        batch[i].Done.TrySetResult(results[i]);
+                    }
+
+                    return;
+                }
+            }
+
+            throw new StoreContentionException($"The account's pacing record kept changing under {MaxWriteAttempts} attempts to update it; no call was placed.");
+        }
+        catch (Exception error)
+        {
+            foreach (var request in batch)
+            {
+                request.Done.TrySetException(error);
+            }
+        }
+    }
+
+    /// <summary>The record after the batch, each request's answer, and whether anything changed.</summary>
+    private (AccountPacingState Next, ReserveResult[] Results, bool Dirty) Apply(AccountPacingState state, List<PacingRequest> batch, DateTimeOffset now)
+    {
+        var results = new ReserveResult[batch.Count];
+        var dirty = false;
+
+        // Binds and releases first: a slot freed in this batch serves its reservations.
+        foreach (var request in batch)
+        {
+            if (request.Change?.Invoke(state, now) is { } changed)
+            {
+                state = changed;
+                dirty = true;
+            }
+        }
+
+        var live = Prune(state.Live, now);
+        dirty |= live.Count != state.Live.Count;
+        var nextStart = state.NextStartAt;
+        var checksClaimed = false;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (batch[i].Change is not null)
+            {
+                results[i] = ReserveResult.Nothing;
+                continue;
+            }
+
+            if (limits.MaxConcurrentCalls is { } max && live.Count >= max)
+            {
+                // Full. The first to see it claims the lookups due (CheckedAt), so no other caller or instance repeats them.
+                var due = checksClaimed ? [] : live.Where(pair => IsDueForCheck(pair.Value, now)).Take(MaxChecksPerRound).ToList();
+                checksClaimed = true;
+                foreach (var (dueSlot, held) in due)
+                {
+                    live[dueSlot] = held with { CheckedAt = now };
+                }
+
+                dirty |= due.Count > 0;
+                coordinator.CountFull();
+                results[i] = new ReserveResult(null, null, due.Select(pair => pair.Value.CallId!).ToList());
+                continue;
+            }
+
+            var startAt = limits.CallsPerSecond is null || nextStart <= now ? now : nextStart;
+            if (startAt > batch[i].Deadline)
+            {
+                results[i] = new ReserveResult(null, RoundUp(startAt - batch[i].Deadline), []);
+                continue;
+            }
+
+            if (startAt - now > limits.BookAhead)
+            {
+                // Too far ahead to hold a concurrency slot for: come back when it is near (nothing reserved meanwhile).
+                results[i] = new ReserveResult(null, null, []) { NotBefore = startAt - limits.BookAhead };
+                continue;
+            }
+
+            var slotId = Guid.NewGuid().ToString("N");
+            if (limits.MaxConcurrentCalls is not null)
+            {
+                live[slotId] = new LiveCallSlot { ReservedAt = now };
+            }
+
+            if (limits.CallsPerSecond is not null)
+            {
+                nextStart = startAt + limits.Spacing;
+            }
+
+            dirty = true;
+            results[i] = new ReserveResult(new PacingSlot(slotId, startAt), null, []);
+        }
+
+        return (new AccountPacingState { NextStartAt = nextStart, Live = live }, results, dirty);
     }
 
     private static TimeSpan RoundUp(TimeSpan wait) => TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(wait.TotalSeconds)));
@@ -248,4 +358,29 @@ public sealed partial class AccountPacer(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pacing: all {MaxConcurrentCalls} concurrent calls stayed in use for the whole wait")]
     private static partial void LogFull(ILogger logger, int maxConcurrentCalls);
+}
+
+/// <summary>One request to the shared pacing record: a change (bind, release) or a reservation (<see cref="Deadline"/>).</summary>
+internal sealed class PacingRequest
+{
+    public PacingRequest(Func<AccountPacingState, DateTimeOffset, AccountPacingState?> change) => Change = change;
+
+    public PacingRequest(DateTimeOffset deadline) => Deadline = deadline;
+
+    /// <summary>The change; null for a reservation.</summary>
+    public Func<AccountPacingState, DateTimeOffset, AccountPacingState?>? Change { get; }
+
+    /// <summary>A reservation's latest acceptable start.</summary>
+    public DateTimeOffset Deadline { get; }
+
+    public TaskCompletionSource<ReserveResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+
+/// <summary>A reservation's answer: a slot, or booked too far ahead (Retry-After), or full (with the calls this caller should look up).</summary>
+internal readonly record struct ReserveResult(PacingSlot? Slot, TimeSpan? TooLate, IReadOnlyList<string> Checks)
+{
+    /// <summary>The next start is further ahead than <see cref="PacingLimits.BookAhead"/>: ask again at this time.</summary>
+    public DateTimeOffset? NotBefore { get; init; }
+
+    public static ReserveResult Nothing { get; } = new(null, null, []);
 }

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -41,41 +42,152 @@ public sealed partial class CampaignDispatcher
         _dialer = new CampaignDialer(campaigns, suppressions, calls, options, timeProvider, logger, placedCalls);
     }
 
-    /// <summary>Dispatches until nothing is due or <paramref name="budget"/> has passed (no new dial starts after it).</summary>
-    public async Task<DispatchSummary> RunAsync(TimeSpan budget, CancellationToken cancellationToken)
+    /// <summary>
+    /// Dispatches until nothing is due or <paramref name="budget"/> has passed (no new dial starts after it). With
+    /// <paramref name="relistEvery"/>, a long run (the Host's) looks for newly started, resumed and finished campaigns that
+    /// often, so it can go on for as long as there is work without a pause between runs.
+    /// </summary>
+    public async Task<DispatchSummary> RunAsync(TimeSpan budget, CancellationToken cancellationToken, TimeSpan? relistEvery = null)
     {
         var deadline = _timeProvider.GetUtcNow() + budget;
-        var tally = new DispatchTally();
+        var run = new DispatchRun(deadline, _timeProvider);
         var running = await StartAndListAsync(cancellationToken).ConfigureAwait(false);
-        var handled = running.ToDictionary(id => id, _ => new HashSet<int>(), StringComparer.Ordinal);
-        var idle = new HashSet<string>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(running, StringComparer.Ordinal);
         var active = running.ToList();
-        while (active.Count > 0 && !tally.Throttled && _timeProvider.GetUtcNow() < deadline)
+        var idle = new HashSet<string>(StringComparer.Ordinal);
+        var nextList = relistEvery is { } every ? _timeProvider.GetUtcNow() + every : DateTimeOffset.MaxValue;
+
+        // One producer reads due recipients a batch at a time and hands them to MaxParallelDials workers through a small
+        // buffer: the workers never wait for a batch to finish, so starts keep the pacer's rhythm across batches.
+        var parallel = _options.Value.MaxParallelDials;
+        var channel = Channel.CreateBounded<(string CampaignId, CampaignRecipient Recipient)>(
+            new BoundedChannelOptions(parallel) { SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
+        var workers = Enumerable.Range(0, parallel).Select(_ => WorkAsync(channel, run, cancellationToken)).ToList();
+        try
         {
-            foreach (var campaignId in active.ToList())
+            while (run.IsOpen && (active.Count > 0 || _timeProvider.GetUtcNow() >= nextList))
             {
-                if (tally.Throttled || _timeProvider.GetUtcNow() >= deadline)
+                if (_timeProvider.GetUtcNow() >= nextList)
                 {
-                    break;
+                    nextList = _timeProvider.GetUtcNow() + relistEvery!.Value;
+                    foreach (var campaignId in await StartAndListAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        if (seen.Add(campaignId) || idle.Remove(campaignId))
+                        {
+                            active.Add(campaignId);
+                        }
+                    }
+
+                    await CompleteAsync(idle, cancellationToken).ConfigureAwait(false);
+                    if (active.Count == 0)
+                    {
+                        break;
+                    }
                 }
 
-                var worked = await DispatchBatchAsync(campaignId, handled[campaignId], deadline, tally, cancellationToken).ConfigureAwait(false);
-                if (!worked)
+                foreach (var campaignId in active.ToList())
                 {
-                    active.Remove(campaignId);
-                    idle.Add(campaignId);
+                    if (!run.IsOpen)
+                    {
+                        break;
+                    }
+
+                    if (!await ProduceAsync(campaignId, run, channel.Writer, cancellationToken).ConfigureAwait(false))
+                    {
+                        active.Remove(campaignId);
+                        idle.Add(campaignId);
+                    }
                 }
             }
         }
+        finally
+        {
+            channel.Writer.TryComplete();
+            await Task.WhenAll(workers).ConfigureAwait(false);
+        }
 
+        // Still due work when the budget ran out (not throttled): the Host starts the next run at once.
+        var moreDue = (active.Count > 0 || run.Unstarted > 0) && !run.Tally.Throttled;
+        await CompleteAsync(idle, cancellationToken).ConfigureAwait(false);
+
+        var tally = run.Tally;
+        var summary = new DispatchSummary(seen.Count, tally.Placed, tally.Skipped, tally.Throttled ? 1 : 0, moreDue);
+        LogRun(_logger, summary.CampaignsSeen, summary.CallsPlaced, summary.Skipped, tally.Throttled);
+        return summary;
+    }
+
+    /// <summary>Completes the campaigns that had nothing left to dial (those with calls still live stay running).</summary>
+    private async Task CompleteAsync(HashSet<string> idle, CancellationToken cancellationToken)
+    {
         foreach (var campaignId in idle)
         {
             await _completion.TryCompleteAsync(campaignId, cancellationToken).ConfigureAwait(false);
         }
+    }
 
-        var summary = new DispatchSummary(running.Count, tally.Placed, tally.Skipped, tally.Throttled ? 1 : 0);
-        LogRun(_logger, summary.CampaignsSeen, summary.CallsPlaced, summary.Skipped, tally.Throttled);
-        return summary;
+    /// <summary>Hands one batch of a campaign's due recipients to the workers; false when it had none new (or stopped being running).</summary>
+    private async Task<bool> ProduceAsync(string campaignId, DispatchRun run, ChannelWriter<(string, CampaignRecipient)> writer, CancellationToken cancellationToken)
+    {
+        if (run.IsStopped(campaignId))
+        {
+            return false;
+        }
+
+        var due = await _campaigns.ListDueAsync(campaignId, _timeProvider.GetUtcNow(), _options.Value.DispatchBatchSize, cancellationToken).ConfigureAwait(false);
+        var fresh = run.TakeFresh(campaignId, due);
+        if (fresh.Count == 0)
+        {
+            return false;
+        }
+
+        foreach (var recipient in fresh)
+        {
+            if (!run.IsOpen || run.IsStopped(campaignId))
+            {
+                run.GiveBack(campaignId, recipient);
+                continue;
+            }
+
+            await writer.WriteAsync((campaignId, recipient), cancellationToken).ConfigureAwait(false);
+        }
+
+        return !run.IsStopped(campaignId);
+    }
+
+    /// <summary>One worker: dials what the producer hands over while the run is open; gives back what it did not look at.</summary>
+    private async Task WorkAsync(Channel<(string CampaignId, CampaignRecipient Recipient)> channel, DispatchRun run, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WorkOnAsync(channel.Reader, run, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // A failed dial (storage down, say) fails the run, as before: the producer stops at its next hand-over, the
+            // other workers give back what is left, and the run's caller sees this exception.
+            channel.Writer.TryComplete();
+            throw;
+        }
+    }
+
+    private async Task WorkOnAsync(ChannelReader<(string CampaignId, CampaignRecipient Recipient)> reader, DispatchRun run, CancellationToken cancellationToken)
+    {
+        await foreach (var (campaignId, recipient) in reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            if (!run.IsOpen || run.IsStopped(campaignId) || cancellationToken.IsCancellationRequested)
+            {
+                run.GiveBack(campaignId, recipient); // Not looked at: still due next time.
+                continue;
+            }
+
+            var step = await _dialer.HandleAsync(campaignId, recipient, cancellationToken).ConfigureAwait(false);
+            if (step == DialStep.Stopped)
+            {
+                run.Stop(campaignId);
+            }
+
+            run.Tally.Count(step);
+        }
     }
 
     /// <summary>Starts the scheduled campaigns whose time has come, repairs lost completion deliveries; the running campaigns' ids.</summary>
@@ -108,48 +220,68 @@ public sealed partial class CampaignDispatcher
         return running;
     }
 
-    /// <summary>One batch of a campaign's due recipients; false when it had none new (or stopped being running).</summary>
-    private async Task<bool> DispatchBatchAsync(string campaignId, HashSet<int> handled, DateTimeOffset deadline, DispatchTally tally, CancellationToken cancellationToken)
-    {
-        var options = _options.Value;
-        var due = await _campaigns.ListDueAsync(campaignId, _timeProvider.GetUtcNow(), options.DispatchBatchSize, cancellationToken).ConfigureAwait(false);
-        List<CampaignRecipient> fresh;
-        lock (handled)
-        {
-            fresh = due.Where(r => handled.Add(r.Index)).ToList();
-        }
-
-        if (fresh.Count == 0)
-        {
-            return false;
-        }
-
-        var stopped = false;
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelDials, CancellationToken = cancellationToken };
-        await Parallel.ForEachAsync(fresh, parallel, async (recipient, token) =>
-        {
-            if (stopped || tally.Throttled || _timeProvider.GetUtcNow() >= deadline)
-            {
-                lock (handled)
-                {
-                    handled.Remove(recipient.Index); // Not looked at: still due next time.
-                }
-
-                return;
-            }
-
-            var step = await _dialer.HandleAsync(campaignId, recipient, token).ConfigureAwait(false);
-            stopped |= step == DialStep.Stopped;
-            tally.Count(step);
-        }).ConfigureAwait(false);
-        return !stopped;
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} started")]
     private static partial void LogStarted(ILogger logger, string campaignId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Dispatch run: {Campaigns} running campaigns, {Placed} calls placed, {Skipped} recipients skipped, throttled: {Throttled}")]
     private static partial void LogRun(ILogger logger, int campaigns, int placed, int skipped, bool throttled);
+}
+
+/// <summary>One run's shared state: its deadline, what it has handed out, the campaigns that stopped, the tally.</summary>
+internal sealed class DispatchRun(DateTimeOffset deadline, TimeProvider timeProvider)
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, HashSet<int>> _handled = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _stopped = new(StringComparer.Ordinal);
+    private int _unstarted;
+
+    public DispatchTally Tally { get; } = new();
+
+    /// <summary>New dials may start: the budget is not spent and the account did not push back.</summary>
+    public bool IsOpen => !Tally.Throttled && timeProvider.GetUtcNow() < deadline;
+
+    /// <summary>Recipients handed out but given back unlooked-at (the run closed first).</summary>
+    public int Unstarted => Volatile.Read(ref _unstarted);
+
+    /// <summary>The recipients of <paramref name="due"/> not handed out before in this run (now marked handed out).</summary>
+    public List<CampaignRecipient> TakeFresh(string campaignId, IReadOnlyList<CampaignRecipient> due)
+    {
+        lock (_gate)
+        {
+            if (!_handled.TryGetValue(campaignId, out var handled))
+            {
+                _handled[campaignId] = handled = [];
+            }
+
+            return due.Where(r => handled.Add(r.Index)).ToList();
+        }
+    }
+
+    public void GiveBack(string campaignId, CampaignRecipient recipient)
+    {
+        lock (_gate)
+        {
+            _handled[campaignId].Remove(recipient.Index);
+        }
+
+        Interlocked.Increment(ref _unstarted);
+    }
+
+    public void Stop(string campaignId)
+    {
+        lock (_gate)
+        {
+            _stopped.Add(campaignId);
+        }
+    }
+
+    public bool IsStopped(string campaignId)
+    {
+        lock (_gate)
+        {
+            return _stopped.Contains(campaignId);
+        }
+    }
 }
 
 /// <summary>What one recipient's turn came to.</summary>

@@ -37,7 +37,8 @@ public enum CampaignCommandResult
     Conflict,
 }
 
-public sealed record DispatchSummary(int CampaignsSeen, int CallsPlaced, int Skipped, int Throttled);
+/// <summary>What one dispatcher run did; <paramref name="MoreDue"/>: its budget ran out while recipients were still due (run again at once).</summary>
+public sealed record DispatchSummary(int CampaignsSeen, int CallsPlaced, int Skipped, int Throttled, bool MoreDue = false);
 
 /// <summary>The do-not-call list: numbers no campaign dials (checked at dial time, so an addition counts at once).</summary>
 public sealed partial class SuppressionService(ISuppressionStore suppressions, TimeProvider timeProvider, ILogger<SuppressionService> logger)

@@ -40,6 +40,22 @@ public sealed record PacingLimits
     /// <summary>Least time between two reserved starts; zero without a rate limit.</summary>
     public TimeSpan Spacing => CallsPerSecond is { } rate ? TimeSpan.FromTicks((long)Math.Ceiling(TimeSpan.TicksPerSecond * SpacingMargin / rate)) : TimeSpan.Zero;
 
+    /// <summary>
+    /// The local send window (see <see cref="PacingCoordinator"/>): at most this many calls of one process count at once,
+    /// a call counting from its send until <see cref="SendWindow"/> after its answer (the whole calls per second, at least
+    /// 1); null without a rate limit. With steady slots and answers within the spacing margin it holds nobody back.
+    /// </summary>
+    public int? SendsPerWindow => CallsPerSecond is { } rate ? Math.Max(1, (int)Math.Floor(rate)) : null;
+
+    /// <summary>
+    /// How far ahead a start may be reserved: two spacings. A reservation holds a concurrency slot from the moment it is
+    /// made, so callers whose start is further off wait without one (at 20 calls/s, 102 ms: about two slots held ahead).
+    /// </summary>
+    public TimeSpan BookAhead => Spacing * 2;
+
+    /// <summary>How long after its answer a call still counts in the local send window: Synthflow's rolling second and 5 ms.</summary>
+    public static TimeSpan SendWindow { get; } = TimeSpan.FromMilliseconds(1005);
+
     /// <summary>No limits (what tests of other parts and an unset sandbox get).</summary>
     public static PacingLimits None { get; } = new();
 

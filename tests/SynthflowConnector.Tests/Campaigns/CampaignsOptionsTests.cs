@@ -18,7 +18,7 @@ public sealed class CampaignsOptionsTests
         Assert.Equal("*/10 * * * * *", options.DispatchSchedule);
         Assert.False(options.SuppressOnOptOut);
         Assert.Equal(100, options.DispatchBatchSize);
-        Assert.Equal(4, options.MaxParallelDials);
+        Assert.Equal(16, options.MaxParallelDials);
         Assert.Equal(TimeSpan.FromMinutes(2), options.ResumeAfter);
         Assert.Equal(TimeSpan.FromHours(2), options.CallEndTimeout);
         Assert.Equal(TimeSpan.FromSeconds(9), options.DispatchBudget(new DateTimeOffset(2025, 6, 1, 12, 0, 3, TimeSpan.Zero)));

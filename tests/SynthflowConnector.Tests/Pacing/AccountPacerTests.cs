@@ -16,8 +16,10 @@ public sealed class AccountPacerTests
         var starts = new ConcurrentBag<(DateTimeOffset Now, PacingSlot Slot)>();
         var work = Enumerable.Range(0, 40).Select(_ => Task.Run(async () =>
         {
-            var slot = await rig.Pacer.AcquireAsync(Long, CancellationToken.None);
+            var pacer = rig.Pacer;
+            var slot = await pacer.AcquireAsync(Long, CancellationToken.None);
             starts.Add((rig.Clock.GetUtcNow(), slot));
+            pacer.Answered(slot); // Synthflow answers at once
         })).ToList();
 
         await rig.PumpAsync(work);
