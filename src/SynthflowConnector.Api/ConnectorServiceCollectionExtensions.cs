@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using SynthflowConnector.Campaigns;
 using SynthflowConnector.Hooks;
 using SynthflowConnector.Hosting;
 using SynthflowConnector.Http;
@@ -23,6 +24,13 @@ public static class ConnectorServiceCollectionExtensions
             services.TryAddSingleton<SandboxHost>();
             services.TryAddSingleton<ISynthflowEndpointProvider>(sp => sp.GetRequiredService<SandboxHost>());
             services.AddHostedService(sp => sp.GetRequiredService<SandboxHost>());
+
+            // In sandbox mode the account is the simulator: the pacer defaults to its limits.
+            services.TryAddSingleton(sp =>
+            {
+                var sandbox = sp.GetRequiredService<SandboxHost>().Sandbox;
+                return new SandboxAccountLimits(sandbox.CallsPerSecond, sandbox.MaxConcurrentCalls);
+            });
         }
 
         services.AddConnectorCore();

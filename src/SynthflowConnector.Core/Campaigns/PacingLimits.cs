@@ -1,5 +1,3 @@
-using System.Globalization;
-using Microsoft.Extensions.Configuration;
 using SynthflowConnector.Synthflow;
 
 namespace SynthflowConnector.Campaigns;
@@ -59,34 +57,24 @@ public sealed record PacingLimits
     /// <summary>No limits (what tests of other parts and an unset sandbox get).</summary>
     public static PacingLimits None { get; } = new();
 
-    /// <summary>The rule. <paramref name="configuration"/> supplies the <c>Sandbox</c> section in sandbox mode (null: none).</summary>
-    public static PacingLimits Resolve(SynthflowOptions options, IConfiguration? configuration)
+    /// <summary>The rule. <paramref name="sandbox"/>: the simulator's own limits in sandbox mode (the composition root supplies them; null: none).</summary>
+    public static PacingLimits Resolve(SynthflowOptions options, SandboxAccountLimits? sandbox)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var sandbox = options.IsSandbox;
+        var isSandbox = options.IsSandbox;
         return new PacingLimits
         {
             CallsPerSecond = options.CallsPerSecond is { } rate
                 ? (rate > 0 ? rate : null)
-                : sandbox ? SandboxLimit(configuration, "CallsPerSecond") : LiveDefaultCallsPerSecond,
+                : isSandbox ? sandbox?.CallsPerSecond : LiveDefaultCallsPerSecond,
             MaxConcurrentCalls = options.MaxConcurrentCalls is { } max
                 ? (max > 0 ? max : null)
-                : sandbox ? SandboxLimit(configuration, "MaxConcurrentCalls") : LiveDefaultMaxConcurrentCalls,
+                : isSandbox ? sandbox?.MaxConcurrentCalls : LiveDefaultMaxConcurrentCalls,
             MaxWait = options.PacingMaxWait,
             LiveCallCheckAfter = options.LiveCallCheckAfter,
         };
     }
-
-    /// <summary><c>Sandbox:{key}</c> as the sandbox reads it: a whole number of at least 1, or unset for no limit.</summary>
-    private static int? SandboxLimit(IConfiguration? configuration, string key)
-    {
-        if (configuration?[$"Sandbox:{key}"] is not { } text || string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-
-        return int.TryParse(text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var limit) && limit >= 1
-            ? limit
-            : throw new InvalidOperationException($"Sandbox__{key} must be a whole number of at least 1 (leave it unset for no limit), not '{text}'.");
-    }
 }
+
+/// <summary>The account limits the sandbox simulator enforces (<c>Sandbox__CallsPerSecond</c>, <c>Sandbox__MaxConcurrentCalls</c>; null: none).</summary>
+public sealed record SandboxAccountLimits(int? CallsPerSecond, int? MaxConcurrentCalls);

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -21,13 +20,13 @@ public static class PacingServiceCollectionExtensions
 {
     /// <summary>
     /// Account-wide pacing: <see cref="PacingLimits"/> (resolved once from <c>Synthflow__*</c> and, in sandbox mode, the
-    /// <c>Sandbox</c> section), the per-process <see cref="PacingCoordinator"/>, <see cref="AccountPacer"/> (used by make-a-call
+    /// <see cref="SandboxAccountLimits"/> the composition root registers), the per-process <see cref="PacingCoordinator"/>, <see cref="AccountPacer"/> (used by make-a-call
     /// when registered) and its call-ended observer. Needs an <see cref="IAccountPacingStore"/> (the infrastructure's).
     /// </summary>
     public static IServiceCollection AddConnectorPacing(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => PacingLimits.Resolve(sp.GetRequiredService<IOptions<SynthflowOptions>>().Value, sp.GetService<IConfiguration>()));
+        services.TryAddSingleton(sp => PacingLimits.Resolve(sp.GetRequiredService<IOptions<SynthflowOptions>>().Value, sp.GetService<SandboxAccountLimits>()));
         services.TryAddSingleton<PacingCoordinator>();
         services.TryAddTransient<AccountPacer>();
         services.TryAddEnumerable(ServiceDescriptor.Transient<ICallEndedObserver, AccountPacerObserver>());

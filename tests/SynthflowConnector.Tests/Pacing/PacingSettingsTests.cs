@@ -9,17 +9,18 @@ namespace SynthflowConnector.Tests.Pacing;
 /// <summary>The limits' one rule (live defaults, the sandbox's own limits, explicit settings) and the settings' validation.</summary>
 public sealed class PacingSettingsTests
 {
-    private static PacingLimits Resolve(params (string Key, string? Value)[] settings)
+    private static async Task<PacingLimits> ResolveAsync(params (string Key, string? Value)[] settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build();
-        using var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddConnectorCore().AddConnectorPacing().BuildServiceProvider();
+        // The composition root: in sandbox mode it hands the simulator's own limits to the pacer.
+        await using var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration).AddSynthflowConnector(configuration).BuildServiceProvider();
         return services.GetRequiredService<PacingLimits>();
     }
 
     [Fact]
-    public void Live_mode_defaults_to_pay_as_you_go_limits_and_a_20_second_wait()
+    public async Task Live_mode_defaults_to_pay_as_you_go_limits_and_a_20_second_wait()
     {
-        var limits = Resolve(("Synthflow:ApiKey", "live-key"));
+        var limits = await ResolveAsync(("Synthflow:ApiKey", "live-key"));
 
         Assert.Equal((1d, 5), (limits.CallsPerSecond, limits.MaxConcurrentCalls));
         Assert.Equal(TimeSpan.FromSeconds(20), limits.MaxWait);
@@ -29,35 +30,35 @@ public sealed class PacingSettingsTests
     }
 
     [Fact]
-    public void Sandbox_mode_without_limits_is_unpaced()
+    public async Task Sandbox_mode_without_limits_is_unpaced()
     {
-        var limits = Resolve();
+        var limits = await ResolveAsync();
 
         Assert.False(limits.IsPaced);
         Assert.Equal((null, null), (limits.CallsPerSecond, limits.MaxConcurrentCalls));
     }
 
     [Fact]
-    public void Sandbox_mode_takes_the_sandboxs_limits_and_explicit_settings_win()
+    public async Task Sandbox_mode_takes_the_sandboxs_limits_and_explicit_settings_win()
     {
-        Assert.Equal((20d, 50), Pair(Resolve(("Sandbox:CallsPerSecond", "20"), ("Sandbox:MaxConcurrentCalls", "50"))));
-        Assert.Equal((20d, null), Pair(Resolve(("Sandbox:CallsPerSecond", "20"))));
-        Assert.Equal((4d, 3), Pair(Resolve(("Sandbox:CallsPerSecond", "20"), ("Synthflow:CallsPerSecond", "4"), ("Synthflow:MaxConcurrentCalls", "3"))));
-        Assert.Equal((2.5d, 7), Pair(Resolve(("Synthflow:ApiKey", "live-key"), ("Synthflow:CallsPerSecond", "2.5"), ("Synthflow:MaxConcurrentCalls", "7"), ("Sandbox:CallsPerSecond", "20"))));
+        Assert.Equal((20d, 50), Pair(await ResolveAsync(("Sandbox:CallsPerSecond", "20"), ("Sandbox:MaxConcurrentCalls", "50"))));
+        Assert.Equal((20d, null), Pair(await ResolveAsync(("Sandbox:CallsPerSecond", "20"))));
+        Assert.Equal((4d, 3), Pair(await ResolveAsync(("Sandbox:CallsPerSecond", "20"), ("Synthflow:CallsPerSecond", "4"), ("Synthflow:MaxConcurrentCalls", "3"))));
+        Assert.Equal((2.5d, 7), Pair(await ResolveAsync(("Synthflow:ApiKey", "live-key"), ("Synthflow:CallsPerSecond", "2.5"), ("Synthflow:MaxConcurrentCalls", "7"), ("Sandbox:CallsPerSecond", "20"))));
     }
 
     [Fact]
-    public void Zero_means_no_limit_in_either_mode()
+    public async Task Zero_means_no_limit_in_either_mode()
     {
-        Assert.False(Resolve(("Synthflow:ApiKey", "enterprise-key"), ("Synthflow:CallsPerSecond", "0"), ("Synthflow:MaxConcurrentCalls", "0")).IsPaced);
-        Assert.Equal((null, 5), Pair(Resolve(("Synthflow:ApiKey", "live-key"), ("Synthflow:CallsPerSecond", "0"))));
-        Assert.False(Resolve(("Sandbox:CallsPerSecond", "20"), ("Synthflow:CallsPerSecond", "0")).IsPaced);
+        Assert.False((await ResolveAsync(("Synthflow:ApiKey", "enterprise-key"), ("Synthflow:CallsPerSecond", "0"), ("Synthflow:MaxConcurrentCalls", "0"))).IsPaced);
+        Assert.Equal((null, 5), Pair(await ResolveAsync(("Synthflow:ApiKey", "live-key"), ("Synthflow:CallsPerSecond", "0"))));
+        Assert.False((await ResolveAsync(("Sandbox:CallsPerSecond", "20"), ("Synthflow:CallsPerSecond", "0"))).IsPaced);
     }
 
     [Fact]
-    public void A_bad_sandbox_limit_names_the_setting()
+    public async Task A_bad_sandbox_limit_names_the_setting()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => Resolve(("Sandbox:MaxConcurrentCalls", "lots")));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => ResolveAsync(("Sandbox:MaxConcurrentCalls", "lots")));
 
         Assert.Contains("Sandbox__MaxConcurrentCalls", error.Message, StringComparison.Ordinal);
     }
