@@ -8,9 +8,10 @@ namespace SynthflowConnector.Campaigns;
 /// Places the due attempts of running campaigns at the account's pace. Safe to run on several instances at once: each
 /// attempt is claimed on its recipient (ETag) and placed through make-a-call's idempotency ledger with the key
 /// <c>campaign-{id}-{index}-{attempt}</c>, so a dispatcher killed at any point and run again never dials anyone twice.
-/// One run: start scheduled campaigns whose time has come, then take the due recipients of every running campaign in
-/// rounds (a batch of each in turn, <c>Campaigns__MaxParallelDials</c> dials at once) until nothing is due, the budget
-/// is spent, or the pacer says the account is full; then complete the campaigns with nothing left to do.
+/// One run: start scheduled campaigns whose time has come; then one producer reads the due recipients of every running
+/// campaign a batch at a time (each campaign in turn) and hands them through a small buffer to
+/// <c>Campaigns__MaxParallelDials</c> workers, until nothing is due, the budget is spent, or the pacer says the account
+/// is full; then complete the campaigns with nothing left to do. The pacer spaces the workers' starts.
 /// </summary>
 public sealed partial class CampaignDispatcher
 {
