@@ -134,7 +134,8 @@ public sealed partial class CampaignDispatcher
             return false;
         }
 
-        var due = await _campaigns.ListDueAsync(campaignId, _timeProvider.GetUtcNow(), _options.Value.DispatchBatchSize, cancellationToken).ConfigureAwait(false);
+        // Recipients handed out but not dialled yet are still due: read past them, so the batch holds new ones.
+        var due = await _campaigns.ListDueAsync(campaignId, _timeProvider.GetUtcNow(), _options.Value.DispatchBatchSize + run.Outstanding, cancellationToken).ConfigureAwait(false);
         var fresh = run.TakeFresh(campaignId, due);
         if (fresh.Count == 0)
         {
@@ -149,6 +150,7 @@ public sealed partial class CampaignDispatcher
                 continue;
             }
 
+            run.HandOut();
             await writer.WriteAsync((campaignId, recipient), cancellationToken).ConfigureAwait(false);
         }
 
@@ -175,19 +177,26 @@ public sealed partial class CampaignDispatcher
     {
         await foreach (var (campaignId, recipient) in reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
         {
-            if (!run.IsOpen || run.IsStopped(campaignId) || cancellationToken.IsCancellationRequested)
+            try
             {
-                run.GiveBack(campaignId, recipient); // Not looked at: still due next time.
-                continue;
-            }
+                if (!run.IsOpen || run.IsStopped(campaignId) || cancellationToken.IsCancellationRequested)
+                {
+                    run.GiveBack(campaignId, recipient); // Not looked at: still due next time.
+                    continue;
+                }
 
-            var step = await _dialer.HandleAsync(campaignId, recipient, cancellationToken).ConfigureAwait(false);
-            if (step == DialStep.Stopped)
+                var step = await _dialer.HandleAsync(campaignId, recipient, cancellationToken).ConfigureAwait(false);
+                if (step == DialStep.Stopped)
+                {
+                    run.Stop(campaignId);
+                }
+
+                run.Tally.Count(step);
+            }
+            finally
             {
-                run.Stop(campaignId);
+                run.Done();
             }
-
-            run.Tally.Count(step);
         }
     }
 
@@ -235,11 +244,19 @@ internal sealed class DispatchRun(DateTimeOffset deadline, TimeProvider timeProv
     private readonly Dictionary<string, HashSet<int>> _handled = new(StringComparer.Ordinal);
     private readonly HashSet<string> _stopped = new(StringComparer.Ordinal);
     private int _unstarted;
+    private int _outstanding;
 
     public DispatchTally Tally { get; } = new();
 
     /// <summary>New dials may start: the budget is not spent and the account did not push back.</summary>
     public bool IsOpen => !Tally.Throttled && timeProvider.GetUtcNow() < deadline;
+
+    /// <summary>Recipients handed to the workers and not finished yet (buffered or being dialled).</summary>
+    public int Outstanding => Volatile.Read(ref _outstanding);
+
+    public void HandOut() => Interlocked.Increment(ref _outstanding);
+
+    public void Done() => Interlocked.Decrement(ref _outstanding);
 
     /// <summary>Recipients handed out but given back unlooked-at (the run closed first).</summary>
     public int Unstarted => Volatile.Read(ref _unstarted);

@@ -58,6 +58,22 @@ public sealed class DispatchRunTests
     }
 
     [Fact]
+    public async Task A_batch_smaller_than_the_workers_reads_past_the_recipients_handed_out_and_dials_everyone_in_one_run()
+    {
+        using var rig = new CampaignRig(new DateTimeOffset(2025, 6, 2, 13, 0, 0, TimeSpan.Zero));
+        var phones = Enumerable.Range(0, 12).Select(i => $"+1212555{i:D4}").ToArray();
+        await rig.CreateAsync(CampaignRig.Command(phones));
+        rig.Settings.DispatchBatchSize = 2;
+        rig.Settings.MaxParallelDials = 4;
+
+        var summary = await rig.DispatchAsync().WaitAsync(Patience);
+
+        Assert.Equal(12, summary.CallsPlaced);
+        Assert.False(summary.MoreDue);
+        Assert.Equal(12, rig.Synthflow.Placements.Select(p => p.Phone).Distinct().Count());
+    }
+
+    [Fact]
     public async Task A_dial_that_fails_on_storage_fails_the_run_instead_of_hanging_it()
     {
         var suppressions = new Mock<ISuppressionStore>(MockBehavior.Strict);
