@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SynthflowConnector.Hooks;
 using SynthflowConnector.Synthflow;
@@ -16,6 +17,43 @@ public sealed class AccountPacerObserver(AccountPacer pacer) : ICallEndedObserve
     }
 }
 
+/// <summary>
+/// Frees a call's pacing slot as soon as the receiver accepts its end (before the queue hop and the fan-out), in the
+/// background so the acknowledgement does not wait. A failure is logged: <see cref="AccountPacerObserver"/> frees it at
+/// fan-out anyway.
+/// </summary>
+public sealed partial class AccountPacerEarlyRelease(AccountPacer pacer, ILogger<AccountPacerEarlyRelease> logger) : ICallEndAcceptedObserver
+{
+    /// <summary>The release under way (for tests).</summary>
+    public Task? Pending { get; private set; }
+
+    public void OnCallEndAccepted(string callId)
+    {
+        ArgumentNullException.ThrowIfNull(callId);
+        if (pacer.Limits.MaxConcurrentCalls is null)
+        {
+            return;
+        }
+
+        Pending = ReleaseAsync(callId);
+    }
+
+    private async Task ReleaseAsync(string callId)
+    {
+        try
+        {
+            await pacer.ReleaseAsync(callId, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception error)
+        {
+            LogNotReleased(logger, callId, error.GetType().Name);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pacing: could not free the slot of call {CallId} on its webhook ({Error}); the fan-out frees it")]
+    private static partial void LogNotReleased(ILogger logger, string callId, string error);
+}
+
 public static class PacingServiceCollectionExtensions
 {
     /// <summary>
@@ -30,6 +68,7 @@ public static class PacingServiceCollectionExtensions
         services.TryAddSingleton<PacingCoordinator>();
         services.TryAddTransient<AccountPacer>();
         services.TryAddEnumerable(ServiceDescriptor.Transient<ICallEndedObserver, AccountPacerObserver>());
+        services.TryAddEnumerable(ServiceDescriptor.Transient<ICallEndAcceptedObserver, AccountPacerEarlyRelease>());
         return services;
     }
 }

@@ -13,8 +13,11 @@ public sealed partial class CallEventIntake(
     ICallEventStore events,
     IHookQueues queues,
     TimeProvider timeProvider,
-    ILogger<CallEventIntake> logger)
+    ILogger<CallEventIntake> logger,
+    IEnumerable<ICallEndAcceptedObserver>? acceptedObservers = null)
 {
+    private readonly ICallEndAcceptedObserver[] _accepted = [.. acceptedObservers ?? []];
+
     /// <summary>Header carrying base64(HMAC-SHA256(secret, call_id)) (documented in CGI form as HTTP_SYNTHFLOW_SIGNATURE).</summary>
     public const string SignatureHeader = "Synthflow-Signature";
 
@@ -74,6 +77,11 @@ public sealed partial class CallEventIntake(
 
         await queues.EnqueueEventAsync(new CallEventMessage(callEnded.CallId, callEnded.Status), cancellationToken).ConfigureAwait(false);
         LogAccepted(logger, callEnded.CallId, callEnded.Status);
+        foreach (var observer in _accepted)
+        {
+            observer.OnCallEndAccepted(callEnded.CallId);
+        }
+
         return new WebhookIntakeResult(WebhookIntakeStatus.Accepted, callEnded.CallId);
     }
 
