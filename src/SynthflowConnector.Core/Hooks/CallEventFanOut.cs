@@ -72,7 +72,7 @@ public sealed partial class CallEventFanOut(
             await observer.OnCallEndedAsync(enriched, placed, cancellationToken).ConfigureAwait(false);
         }
 
-        await events.MarkFannedOutAsync(enriched, cancellationToken).ConfigureAwait(false);
+        await events.MarkFannedOutAsync(stored, enriched, cancellationToken).ConfigureAwait(false);
         if (placed is not null)
         {
             await placedCalls.CloseAsync(placed.CallId, cancellationToken).ConfigureAwait(false);

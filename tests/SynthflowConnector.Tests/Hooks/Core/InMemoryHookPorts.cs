@@ -28,13 +28,13 @@ internal sealed class InMemoryCallEventStore : ICallEventStore
         return Task.FromResult(_events.GetValueOrDefault((callId, status)));
     }
 
-    public Task MarkFannedOutAsync(CallEndedEvent enriched, CancellationToken cancellationToken)
+    public Task MarkFannedOutAsync(StoredCallEvent stored, CallEndedEvent enriched, CancellationToken cancellationToken)
     {
         ThrowIfFaulted();
         _events.AddOrUpdate(
             (enriched.CallId, enriched.Status),
             _ => throw new InvalidOperationException("Marking an event that was never stored."),
-            (_, stored) => stored with { Event = enriched, FannedOut = true });
+            (_, _) => stored with { Event = enriched, FannedOut = true });
         return Task.CompletedTask;
     }
 
