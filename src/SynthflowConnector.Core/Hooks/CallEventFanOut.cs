@@ -6,7 +6,8 @@ namespace SynthflowConnector.Hooks;
 /// <summary>
 /// Queue handler for <see cref="IHookQueues.EventsQueue"/>: enriches the event and queues one delivery per matching
 /// subscription (and one forward). At least once: the event is marked fanned out only after every delivery is queued,
-/// so a crash in between repeats deliveries and never loses one.
+/// so a crash in between repeats deliveries and never loses one. Each subscription delivery carries the enriched event
+/// (<see cref="DeliveryMessage.Event"/>), and the subscription list comes from the <see cref="HookSubscriptionCache"/>.
 /// </summary>
 public sealed partial class CallEventFanOut(
     ICallEventStore events,
@@ -16,9 +17,11 @@ public sealed partial class CallEventFanOut(
     ISynthflowClient synthflow,
     TimeProvider timeProvider,
     ILogger<CallEventFanOut> logger,
-    IEnumerable<ICallEndedObserver>? observers = null)
+    IEnumerable<ICallEndedObserver>? observers = null,
+    HookSubscriptionCache? subscriptionCache = null)
 {
     private readonly IReadOnlyList<ICallEndedObserver> _observers = [.. observers ?? []];
+    private readonly HookSubscriptionCache _subscriptions = subscriptionCache ?? HookSubscriptionCache.Uncached(subscriptions);
 
     /// <summary>Throws on a store or queue fault so the queue redelivers the message.</summary>
     public async Task HandleAsync(CallEventMessage message, CancellationToken cancellationToken)
@@ -41,12 +44,15 @@ public sealed partial class CallEventFanOut(
         var enriched = await EnrichAsync(stored.Event, placed, cancellationToken).ConfigureAwait(false);
 
         var now = timeProvider.GetUtcNow();
-        var matching = (await subscriptions.ListAsync(HookEvents.CallEnded, cancellationToken).ConfigureAwait(false))
+        var matching = (await _subscriptions.ListAsync(HookEvents.CallEnded, cancellationToken).ConfigureAwait(false))
             .Where(subscription => subscription.Matches(enriched))
             .ToList();
         foreach (var subscription in matching)
         {
-            var delivery = new DeliveryMessage { CallId = enriched.CallId, Status = enriched.Status, SubscriptionId = subscription.Id, FirstQueuedAt = now };
+            var delivery = new DeliveryMessage
+            {
+                CallId = enriched.CallId, Status = enriched.Status, SubscriptionId = subscription.Id, FirstQueuedAt = now, Event = enriched,
+            };
             await queues.EnqueueDeliveryAsync(delivery, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
         }
 

@@ -21,6 +21,7 @@ public sealed class HooksOptionsTests
         Assert.Equal(TimeSpan.FromMinutes(2), options.SweepGrace);
         Assert.Equal(TimeSpan.FromHours(48), options.SweepLookback);
         Assert.True(options.SweepEnabled);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.SubscriptionCacheDuration);
     }
 
     [Fact]
@@ -32,12 +33,14 @@ public sealed class HooksOptionsTests
             ["Hooks:RetryWindow"] = "2.00:00:00",
             ["Hooks:SweepSchedule"] = "30 */2 * * * *",
             ["Hooks:SweepEnabled"] = "false",
+            ["Hooks:SubscriptionCacheDuration"] = "00:00:00",
         });
 
         Assert.Equal(TimeSpan.FromSeconds(5), options.DeliveryTimeout);
         Assert.Equal(TimeSpan.FromDays(2), options.RetryWindow);
         Assert.Equal("30 */2 * * * *", options.SweepSchedule);
         Assert.False(options.SweepEnabled);
+        Assert.Equal(TimeSpan.Zero, options.SubscriptionCacheDuration);
     }
 
     [Theory]
@@ -50,6 +53,8 @@ public sealed class HooksOptionsTests
     [InlineData("SweepSchedule", "*/5 * * * *")] // five fields: seconds are required
     [InlineData("SweepGrace", "-00:01:00")]
     [InlineData("SweepLookback", "00:01:00")]
+    [InlineData("SubscriptionCacheDuration", "-00:00:01")]
+    [InlineData("SubscriptionCacheDuration", "00:05:01")]
     public void A_bad_setting_is_named_as_Hooks__Setting(string setting, string value)
     {
         var error = Assert.Throws<OptionsValidationException>(() => Resolve(new() { [$"Hooks:{setting}"] = value }));
@@ -94,6 +99,7 @@ public sealed class HooksOptionsTests
         Assert.NotNull(services.GetRequiredService<CallbackDelivery>());
         Assert.NotNull(services.GetRequiredService<CallEndSweep>());
         Assert.NotNull(services.GetRequiredService<HookSubscriptionService>());
+        Assert.Same(services.GetRequiredService<HookSubscriptionCache>(), services.GetRequiredService<HookSubscriptionCache>());
         Assert.NotNull(services.GetRequiredService<SynthflowConnector.Calls.CallService>());
     }
 
