@@ -27,7 +27,13 @@ public sealed partial class CallEventFanOut(
     public async Task HandleAsync(CallEventMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var stored = await events.GetAsync(message.CallId, message.Status, cancellationToken).ConfigureAwait(false);
+
+        // Both reads at once (one round trip less before the deliveries are queued); the placed call is wasted only on
+        // the rare message whose event is gone or already fanned out.
+        var reading = events.GetAsync(message.CallId, message.Status, cancellationToken);
+        var placing = placedCalls.GetAsync(message.CallId, cancellationToken);
+        await Task.WhenAll(reading, placing).ConfigureAwait(false);
+        var stored = await reading.ConfigureAwait(false);
         if (stored is null)
         {
             LogMissing(logger, message.CallId, message.Status);
@@ -40,21 +46,20 @@ public sealed partial class CallEventFanOut(
             return;
         }
 
-        var placed = await placedCalls.GetAsync(message.CallId, cancellationToken).ConfigureAwait(false);
+        var placed = await placing.ConfigureAwait(false);
         var enriched = await EnrichAsync(stored.Event, placed, cancellationToken).ConfigureAwait(false);
 
         var now = timeProvider.GetUtcNow();
         var matching = (await _subscriptions.ListAsync(HookEvents.CallEnded, cancellationToken).ConfigureAwait(false))
             .Where(subscription => subscription.Matches(enriched))
             .ToList();
-        foreach (var subscription in matching)
-        {
-            var delivery = new DeliveryMessage
-            {
-                CallId = enriched.CallId, Status = enriched.Status, SubscriptionId = subscription.Id, FirstQueuedAt = now, Event = enriched,
-            };
-            await queues.EnqueueDeliveryAsync(delivery, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
-        }
+
+        // All at once (each is one queue request): the last subscriber's delivery is not queued behind the others'. If
+        // one fails, the handler throws after all have finished and the redelivered message queues them all again.
+        await Task.WhenAll(matching.Select(subscription => queues.EnqueueDeliveryAsync(
+            new DeliveryMessage { CallId = enriched.CallId, Status = enriched.Status, SubscriptionId = subscription.Id, FirstQueuedAt = now, Event = enriched },
+            TimeSpan.Zero,
+            cancellationToken))).ConfigureAwait(false);
 
         var forwarded = false;
         if (placed?.ForwardUrl is { } forwardUrl)
