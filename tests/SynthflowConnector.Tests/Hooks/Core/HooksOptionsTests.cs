@@ -103,6 +103,46 @@ public sealed class HooksOptionsTests
         Assert.NotNull(services.GetRequiredService<SynthflowConnector.Calls.CallService>());
     }
 
+    [Fact]
+    public async Task The_resolved_services_share_the_one_subscription_cache()
+    {
+        var subscriptions = new InMemorySubscriptionStore();
+        var events = new InMemoryCallEventStore();
+        var queues = new InMemoryHookQueues();
+        using var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(new ConfigurationBuilder().Build())
+            .AddLogging()
+            .AddSingleton<SynthflowConnector.Synthflow.ISynthflowClient>(new FakeSynthflowCalls())
+            .AddSingleton<IHookSubscriptionStore>(subscriptions)
+            .AddSingleton<ICallEventStore>(events)
+            .AddSingleton<IPlacedCallStore>(new InMemoryPlacedCallStore())
+            .AddSingleton<IDeliveryFailureStore>(new InMemoryFailureStore())
+            .AddSingleton<IHookQueues>(queues)
+            .AddSingleton<ICallbackSender>(new HttpCallbackSender(new HttpClient()))
+            .AddSingleton<IWebhookSecretSource>(new FixedSecret("s"))
+            .AddConnectorCore()
+            .AddConnectorHooks()
+            .BuildServiceProvider();
+        var subscribe = new SubscribeCommand(new Uri("https://flows.example/a"), null, null);
+        var first = await services.GetRequiredService<HookSubscriptionService>().SubscribeAsync(HookEvents.CallEnded, subscribe, CancellationToken.None);
+        Assert.Single(await services.GetRequiredService<HookSubscriptionCache>().ListAsync(HookEvents.CallEnded, CancellationToken.None));
+
+        // The service clears the cache the fan-out reads: a subscribe and an unsubscribe take effect at once.
+        await services.GetRequiredService<HookSubscriptionService>().SubscribeAsync(HookEvents.CallEnded, subscribe, CancellationToken.None);
+        await services.GetRequiredService<HookSubscriptionService>().UnsubscribeAsync(HookEvents.CallEnded, first.Id, CancellationToken.None);
+        var callEnded = new CallEndedEvent { CallId = "c1", Status = "completed", ReceivedAt = DateTimeOffset.UnixEpoch, RecordingUrl = "r", FromPhoneNumber = "+15550100" };
+        await events.TryAddAsync(new StoredCallEvent { Event = callEnded }, CancellationToken.None);
+        await services.GetRequiredService<CallEventFanOut>().HandleAsync(new CallEventMessage("c1", "completed"), CancellationToken.None);
+
+        Assert.NotEqual(first.Id, Assert.Single(queues.Deliveries).Message.SubscriptionId);
+
+        // And the fan-out reads through it: a second event within the duration reads no list.
+        await events.TryAddAsync(new StoredCallEvent { Event = callEnded with { CallId = "c2" } }, CancellationToken.None);
+        await services.GetRequiredService<CallEventFanOut>().HandleAsync(new CallEventMessage("c2", "completed"), CancellationToken.None);
+        Assert.Equal(2, queues.Deliveries.Count);
+        Assert.Equal(2, subscriptions.Lists);
+    }
+
     private static HooksOptions Resolve(Dictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
