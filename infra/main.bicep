@@ -90,6 +90,9 @@ param hooksSweepGrace string = '00:02:00'
 param hooksSweepLookback string = '2.00:00:00'
 param hooksSweepEnabled bool = true
 
+@description('How long an instance reuses the subscription list it read (hh:mm:ss; 00:00:00 reads it every time): other instances see a subscribe or unsubscribe within this.')
+param hooksSubscriptionCacheDuration string = '00:00:05'
+
 // Campaigns (README, "Campaigns").
 @description('Six-field NCRONTAB (seconds first, UTC) of the campaign dispatcher; the timer needs the setting.')
 param campaignsDispatchSchedule string = '*/10 * * * * *'
@@ -336,6 +339,7 @@ module settings 'app-settings.bicep' = {
       Hooks__SweepGrace: hooksSweepGrace
       Hooks__SweepLookback: hooksSweepLookback
       Hooks__SweepEnabled: hooksSweepEnabled ? 'true' : 'false'
+      Hooks__SubscriptionCacheDuration: hooksSubscriptionCacheDuration
       Campaigns__DispatchSchedule: campaignsDispatchSchedule
       Campaigns__DispatchEnabled: campaignsDispatchEnabled ? 'true' : 'false'
       Campaigns__SuppressOnOptOut: campaignsSuppressOnOptOut ? 'true' : 'false'

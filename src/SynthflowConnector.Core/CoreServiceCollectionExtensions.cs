@@ -49,6 +49,7 @@ public static class CoreServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddConnectorHooks(this IServiceCollection services)
     {
+        services.TryAddSingleton<HookSubscriptionCache>();
         services.TryAddTransient<CallEventIntake>();
         services.TryAddTransient<CallEventFanOut>();
         services.TryAddTransient<CallbackDelivery>();

@@ -6,7 +6,8 @@ namespace SynthflowConnector.Hooks;
 /// <summary>
 /// Queue handler for <see cref="IHookQueues.EventsQueue"/>: enriches the event and queues one delivery per matching
 /// subscription (and one forward). At least once: the event is marked fanned out only after every delivery is queued,
-/// so a crash in between repeats deliveries and never loses one.
+/// so a crash in between repeats deliveries and never loses one. Each subscription delivery carries the enriched event
+/// (<see cref="DeliveryMessage.Event"/>), and the subscription list comes from the <see cref="HookSubscriptionCache"/>.
 /// </summary>
 public sealed partial class CallEventFanOut(
     ICallEventStore events,
@@ -16,15 +17,23 @@ public sealed partial class CallEventFanOut(
     ISynthflowClient synthflow,
     TimeProvider timeProvider,
     ILogger<CallEventFanOut> logger,
-    IEnumerable<ICallEndedObserver>? observers = null)
+    IEnumerable<ICallEndedObserver>? observers = null,
+    HookSubscriptionCache? subscriptionCache = null)
 {
     private readonly IReadOnlyList<ICallEndedObserver> _observers = [.. observers ?? []];
+    private readonly HookSubscriptionCache _subscriptions = subscriptionCache ?? HookSubscriptionCache.Uncached(subscriptions);
 
     /// <summary>Throws on a store or queue fault so the queue redelivers the message.</summary>
     public async Task HandleAsync(CallEventMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var stored = await events.GetAsync(message.CallId, message.Status, cancellationToken).ConfigureAwait(false);
+
+        // Both reads at once (one round trip less before the deliveries are queued); the placed call is wasted only on
+        // the rare message whose event is gone or already fanned out.
+        var reading = events.GetAsync(message.CallId, message.Status, cancellationToken);
+        var placing = placedCalls.GetAsync(message.CallId, cancellationToken);
+        await Task.WhenAll(reading, placing).ConfigureAwait(false);
+        var stored = await reading.ConfigureAwait(false);
         if (stored is null)
         {
             LogMissing(logger, message.CallId, message.Status);
@@ -37,18 +46,20 @@ public sealed partial class CallEventFanOut(
             return;
         }
 
-        var placed = await placedCalls.GetAsync(message.CallId, cancellationToken).ConfigureAwait(false);
+        var placed = await placing.ConfigureAwait(false);
         var enriched = await EnrichAsync(stored.Event, placed, cancellationToken).ConfigureAwait(false);
 
         var now = timeProvider.GetUtcNow();
-        var matching = (await subscriptions.ListAsync(HookEvents.CallEnded, cancellationToken).ConfigureAwait(false))
+        var matching = (await _subscriptions.ListAsync(HookEvents.CallEnded, cancellationToken).ConfigureAwait(false))
             .Where(subscription => subscription.Matches(enriched))
             .ToList();
-        foreach (var subscription in matching)
-        {
-            var delivery = new DeliveryMessage { CallId = enriched.CallId, Status = enriched.Status, SubscriptionId = subscription.Id, FirstQueuedAt = now };
-            await queues.EnqueueDeliveryAsync(delivery, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
-        }
+
+        // All at once (each is one queue request): the last subscriber's delivery is not queued behind the others'. If
+        // one fails, the handler throws after all have finished and the redelivered message queues them all again.
+        await Task.WhenAll(matching.Select(subscription => queues.EnqueueDeliveryAsync(
+            new DeliveryMessage { CallId = enriched.CallId, Status = enriched.Status, SubscriptionId = subscription.Id, FirstQueuedAt = now, Event = enriched },
+            TimeSpan.Zero,
+            cancellationToken))).ConfigureAwait(false);
 
         var forwarded = false;
         if (placed?.ForwardUrl is { } forwardUrl)
@@ -72,7 +83,7 @@ public sealed partial class CallEventFanOut(
             await observer.OnCallEndedAsync(enriched, placed, cancellationToken).ConfigureAwait(false);
         }
 
-        await events.MarkFannedOutAsync(enriched, cancellationToken).ConfigureAwait(false);
+        await events.MarkFannedOutAsync(stored, enriched, cancellationToken).ConfigureAwait(false);
         if (placed is not null)
         {
             await placedCalls.CloseAsync(placed.CallId, cancellationToken).ConfigureAwait(false);

@@ -10,6 +10,8 @@ namespace SynthflowConnector.Hooks;
 /// 2xx delivered; 404/410 removes the subscription; 408/429/5xx/no answer retried (base × 2^(try − 1), capped) until
 /// the retry window since the first try is used up, the last try falling at the window's end at the latest; anything
 /// else, or the window's end, gives up: the message goes to the poison queue and a failure record names the host.
+/// A subscription delivery posts the event it carries (<see cref="DeliveryMessage.Event"/>; the stored event when it
+/// carries none) to the subscription as <see cref="HookSubscriptionCache"/> knows it.
 /// </summary>
 public sealed partial class CallbackDelivery(
     ICallEventStore events,
@@ -21,8 +23,11 @@ public sealed partial class CallbackDelivery(
     IOptions<HooksOptions> options,
     TimeProvider timeProvider,
     ILogger<CallbackDelivery> logger,
-    Campaigns.CampaignCompletion? campaigns = null)
+    Campaigns.CampaignCompletion? campaigns = null,
+    HookSubscriptionCache? subscriptionCache = null)
 {
+    private readonly HookSubscriptionCache _subscriptions = subscriptionCache ?? HookSubscriptionCache.Uncached(subscriptions);
+
     public async Task<DeliveryOutcome> HandleAsync(DeliveryMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -45,7 +50,15 @@ public sealed partial class CallbackDelivery(
 
         if (result.StatusCode is 404 or 410 && message.SubscriptionId is { } gone)
         {
-            await subscriptions.DeleteAsync(EventOf(message), gone, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await subscriptions.DeleteAsync(EventOf(message), gone, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _subscriptions.Invalidate(EventOf(message));
+            }
+
             LogSubscriptionRemoved(logger, gone, host, result.StatusCode.Value);
             return DeliveryOutcome.SubscriptionRemoved;
         }
@@ -88,23 +101,31 @@ public sealed partial class CallbackDelivery(
             return new Target(subscription.CallbackUrl, body, null);
         }
 
-        var stored = await events.GetAsync(message.CallId, message.Status, cancellationToken).ConfigureAwait(false);
-        if (stored is null)
-        {
-            LogSkipped(logger, message.CallId, message.Status, "its event is not stored");
-            return null;
-        }
-
         if (message.SubscriptionId is { } subscriptionId)
         {
-            var subscription = await subscriptions.GetAsync(HookEvents.CallEnded, subscriptionId, cancellationToken).ConfigureAwait(false);
+            var subscription = await _subscriptions.FindAsync(HookEvents.CallEnded, subscriptionId, cancellationToken).ConfigureAwait(false);
             if (subscription is null)
             {
                 LogSkipped(logger, message.CallId, message.Status, "the subscription is gone");
                 return null;
             }
 
-            return new Target(subscription.CallbackUrl, HookJson.SerializeEvent(stored.Event), null);
+            var callEnded = message.Event
+                ?? (await events.GetAsync(message.CallId, message.Status, cancellationToken).ConfigureAwait(false))?.Event;
+            if (callEnded is null)
+            {
+                LogSkipped(logger, message.CallId, message.Status, "its event is not stored");
+                return null;
+            }
+
+            return new Target(subscription.CallbackUrl, HookJson.SerializeEvent(callEnded), null);
+        }
+
+        var stored = await events.GetAsync(message.CallId, message.Status, cancellationToken).ConfigureAwait(false);
+        if (stored is null)
+        {
+            LogSkipped(logger, message.CallId, message.Status, "its event is not stored");
+            return null;
         }
 
         if (message.ForwardUrl is { } forwardUrl && stored.OriginalBody is { } original)
@@ -137,6 +158,8 @@ public sealed partial class CallbackDelivery(
 
     private async Task<DeliveryOutcome> GiveUpAsync(DeliveryMessage message, string host, CallbackResult result, string reason, CancellationToken cancellationToken)
     {
+        // The record and the poison message name the delivery, not its body: the event stays in its own store.
+        message = message with { Event = null };
         var failure = new DeliveryFailure
         {
             Id = FailureId(message),

@@ -142,6 +142,13 @@ public sealed record DeliveryMessage
 
     /// <summary>When the first try was queued: retries stop once the retry window has passed since then.</summary>
     public required DateTimeOffset FirstQueuedAt { get; init; }
+
+    /// <summary>
+    /// The (enriched) event a subscription delivery posts, carried so the delivery reads no row. Null for a forward, for
+    /// a campaign delivery, when it would not fit in a queue message (the queue leaves it out) and in a record of a
+    /// delivery given up: the delivery then reads the stored event.
+    /// </summary>
+    public CallEndedEvent? Event { get; init; }
 }
 
 /// <summary>A delivery that gave up (also on the poison queue), for <c>GET /api/hooks/call-ended/failures</c>.</summary>

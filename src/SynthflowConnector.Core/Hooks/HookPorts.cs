@@ -23,8 +23,11 @@ public interface ICallEventStore
 
     Task<StoredCallEvent?> GetAsync(string callId, string status, CancellationToken cancellationToken);
 
-    /// <summary>Replaces the event (enriched at fan-out) and sets <see cref="StoredCallEvent.FannedOut"/>.</summary>
-    Task MarkFannedOutAsync(CallEndedEvent enriched, CancellationToken cancellationToken);
+    /// <summary>
+    /// Replaces the event with <paramref name="enriched"/> (the fan-out's) and sets <see cref="StoredCallEvent.FannedOut"/>,
+    /// keeping the original body of <paramref name="stored"/>, the row as the fan-out read it (nothing is read again).
+    /// </summary>
+    Task MarkFannedOutAsync(StoredCallEvent stored, CallEndedEvent enriched, CancellationToken cancellationToken);
 
     /// <summary>True when any event of this call is stored.</summary>
     Task<bool> AnyForCallAsync(string callId, CancellationToken cancellationToken);

@@ -5,13 +5,17 @@ using SynthflowConnector.Synthflow;
 
 namespace SynthflowConnector.Hooks;
 
-/// <summary>Subscribe, unsubscribe and list; the failures list for operators.</summary>
+/// <summary>
+/// Subscribe, unsubscribe and list (always from the store); the failures list for operators. Every subscribe and
+/// unsubscribe clears the process's <see cref="HookSubscriptionCache"/> of that event.
+/// </summary>
 public sealed partial class HookSubscriptionService(
     IHookSubscriptionStore subscriptions,
     IDeliveryFailureStore failures,
     IOptions<SynthflowOptions> synthflowOptions,
     TimeProvider timeProvider,
-    ILogger<HookSubscriptionService> logger)
+    ILogger<HookSubscriptionService> logger,
+    HookSubscriptionCache? subscriptionCache = null)
 {
     /// <summary>Random bytes in an id: 128 bits, written as 32 lower-case hex digits (URL- and table-key-safe).</summary>
     internal const int IdBytes = 16;
@@ -43,7 +47,16 @@ public sealed partial class HookSubscriptionService(
             Statuses = statuses.Count == 0 ? null : statuses,
             CreatedAt = timeProvider.GetUtcNow(),
         };
-        await subscriptions.AddAsync(subscription, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await subscriptions.AddAsync(subscription, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Even after a fault: the write may have reached the store.
+            subscriptionCache?.Invalidate(hookEvent);
+        }
+
         LogSubscribed(logger, subscription.Id, hookEvent, subscription.CallbackUrl.IdnHost);
         return subscription;
     }
@@ -53,7 +66,16 @@ public sealed partial class HookSubscriptionService(
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(hookEvent);
         ArgumentNullException.ThrowIfNull(id);
-        var deleted = await subscriptions.DeleteAsync(hookEvent, id, cancellationToken).ConfigureAwait(false);
+        bool deleted;
+        try
+        {
+            deleted = await subscriptions.DeleteAsync(hookEvent, id, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            subscriptionCache?.Invalidate(hookEvent);
+        }
+
         LogUnsubscribed(logger, id, hookEvent, deleted);
         return deleted;
     }

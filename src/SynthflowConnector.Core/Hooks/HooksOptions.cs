@@ -33,6 +33,12 @@ public sealed class HooksOptions
     /// <summary>False turns the scheduled sweep off.</summary>
     public bool SweepEnabled { get; set; } = true;
 
+    /// <summary>
+    /// How long a process reuses the subscription list it read (fan-out and delivery, <see cref="HookSubscriptionCache"/>);
+    /// its own subscribes and unsubscribes clear it at once, other instances' are seen within this. Zero reads every time.
+    /// </summary>
+    public TimeSpan SubscriptionCacheDuration { get; set; } = TimeSpan.FromSeconds(5);
+
     internal static bool TryParseSchedule(string? expression, [NotNullWhen(true)] out CrontabSchedule? schedule) =>
         ReconcileOptions.TryParseSchedule(expression, out schedule);
 
@@ -59,6 +65,7 @@ internal sealed class HooksOptionsValidator : IValidateOptions<HooksOptions>
         Range(failures, "RetryWindow", options.RetryWindow, TimeSpan.FromMinutes(1), TimeSpan.FromDays(30));
         Range(failures, "SweepGrace", options.SweepGrace, TimeSpan.Zero, TimeSpan.FromHours(6));
         Range(failures, "SweepLookback", options.SweepLookback, TimeSpan.FromHours(1), TimeSpan.FromDays(30));
+        Range(failures, "SubscriptionCacheDuration", options.SubscriptionCacheDuration, TimeSpan.Zero, TimeSpan.FromMinutes(5));
         if (options.RetryMaxDelay < options.RetryBaseDelay)
         {
             failures.Add($"Hooks__RetryMaxDelay must not be shorter than Hooks__RetryBaseDelay (was {options.RetryMaxDelay} < {options.RetryBaseDelay}).");

@@ -15,7 +15,8 @@ namespace SynthflowConnector.Hooks;
 /// receives up to <see cref="HookQueueProcessorOptions.BatchSize"/> messages at a time, handles each in its own DI scope
 /// with bounded concurrency, deletes it on success, leaves it on failure (it reappears after the visibility timeout) and
 /// moves it to <c>{queue}-poison</c> after <see cref="HookQueueProcessorOptions.MaxDequeueCount"/> tries. An empty queue is
-/// polled with a doubling delay; a local enqueue (<see cref="HookQueueSignal"/>) wakes it at once.
+/// polled with a doubling delay, and after a receive that got fewer messages than it asked for the next one waits for
+/// the shortest delay; a local enqueue (<see cref="HookQueueSignal"/>) wakes it at once.
 /// </summary>
 public sealed partial class HookQueueProcessor(
     ConnectorQueues queues,
@@ -98,6 +99,14 @@ public sealed partial class HookQueueProcessor(
                 if (messages.Length > 0)
                 {
                     delay = _options.MinPollDelay;
+                    if (messages.Length < take)
+                    {
+                        // Fewer than asked for: the queue was empty behind them. Receiving again at once would almost
+                        // always come back empty (one more request per message at low rates); a local enqueue still wakes
+                        // us at once, anything else is found after the shortest poll delay.
+                        await WaitAsync(woken, delay, stoppingToken).ConfigureAwait(false);
+                    }
+
                     continue;
                 }
 

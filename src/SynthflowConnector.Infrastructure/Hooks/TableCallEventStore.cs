@@ -55,15 +55,15 @@ internal sealed class TableCallEventStore(ConnectorTables tables) : ICallEventSt
         });
     }
 
-    public Task MarkFannedOutAsync(CallEndedEvent enriched, CancellationToken cancellationToken)
+    public Task MarkFannedOutAsync(StoredCallEvent stored, CallEndedEvent enriched, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(stored);
         ArgumentNullException.ThrowIfNull(enriched);
         return StorageFaults.RunAsync(async () =>
         {
+            // The row the fan-out read already has the original body: written back as it is, without reading it again.
             var table = await TableAsync(cancellationToken).ConfigureAwait(false);
-            var current = await ReadAsync(table, enriched.CallId, enriched.Status, cancellationToken).ConfigureAwait(false);
-            var originalBody = current is null ? null : CallEventRows.FromEntity(current).OriginalBody;
-            var entity = CallEventRows.ToEntity(new StoredCallEvent { Event = enriched, OriginalBody = originalBody, FannedOut = true });
+            var entity = CallEventRows.ToEntity(new StoredCallEvent { Event = enriched, OriginalBody = stored.OriginalBody, FannedOut = true });
             await table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
             await DeletePendingAsync(table, CallEventRows.PendingRowKey(enriched.CallId, enriched.Status), cancellationToken).ConfigureAwait(false);
         });

@@ -31,11 +31,19 @@ internal sealed class TablePlacedCallStore(ConnectorTables tables, TimeProvider 
         return StorageFaults.RunAsync(async () =>
         {
             var table = await tables.GetAsync(TableName, cancellationToken).ConfigureAwait(false);
+            // Open first: a webhook's call is almost always still open (one request). Closing copies the row to closed
+            // before deleting the open one, so a call not found open is found closed, if it was placed through us.
             var key = HookKeys.Escape(callId);
-            var open = table.GetEntityIfExistsAsync<PlacedCallEntity>(PlacedCallEntity.Open, key, cancellationToken: cancellationToken);
-            var closed = table.GetEntityIfExistsAsync<PlacedCallEntity>(PlacedCallEntity.Closed, key, cancellationToken: cancellationToken);
-            var (openRow, closedRow) = (await open.ConfigureAwait(false), await closed.ConfigureAwait(false));
-            return openRow.HasValue ? openRow.Value!.ToModel() : closedRow.HasValue ? closedRow.Value!.ToModel() : null;
+            var open = await table.GetEntityIfExistsAsync<PlacedCallEntity>(PlacedCallEntity.Open, key, cancellationToken: cancellationToken)
+                .ConfigureAwait(false);
+            if (open.HasValue)
+            {
+                return open.Value!.ToModel();
+            }
+
+            var closed = await table.GetEntityIfExistsAsync<PlacedCallEntity>(PlacedCallEntity.Closed, key, cancellationToken: cancellationToken)
+                .ConfigureAwait(false);
+            return closed.HasValue ? closed.Value!.ToModel() : null;
         });
     }
 

@@ -105,6 +105,27 @@ public sealed class CallEventFanOutTests : IDisposable
     }
 
     [Fact]
+    public async Task The_deliveries_are_queued_at_once_not_one_after_another()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            await _rig.SubscribeAsync(new Uri($"https://flows.example/{i}"));
+        }
+
+        await _rig.AcceptDocumentedAsync();
+        var gated = new GatedQueues(expected: 3);
+        var fanOut = new CallEventFanOut(
+            _rig.Events, _rig.PlacedCalls, _rig.Subscriptions, gated, _rig.Synthflow, _rig.Clock,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<CallEventFanOut>.Instance, subscriptionCache: _rig.SubscriptionCache);
+
+        // Each enqueue waits until all three have started: done one after another, this would never finish.
+        await fanOut.HandleAsync(Assert.Single(_rig.Queues.Events), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(3, gated.Started);
+        Assert.True(_rig.Events[HookRig.CallId, "completed"]!.FannedOut);
+    }
+
+    [Fact]
     public async Task A_queue_fault_propagates_and_leaves_the_event_not_fanned_out()
     {
         await _rig.SubscribeAsync(new Uri("https://flows.example/all"));
@@ -115,5 +136,27 @@ public sealed class CallEventFanOutTests : IDisposable
         await Assert.ThrowsAsync<StoreUnavailableException>(() => _rig.FanOut.HandleAsync(message, CancellationToken.None));
 
         Assert.False(_rig.Events[HookRig.CallId, "completed"]!.FannedOut);
+    }
+
+    private sealed class GatedQueues(int expected) : IHookQueues
+    {
+        private readonly TaskCompletionSource _all = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _started;
+
+        public int Started => Volatile.Read(ref _started);
+
+        public Task EnqueueEventAsync(CallEventMessage message, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task EnqueueDeliveryAsync(DeliveryMessage message, TimeSpan delay, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref _started) == expected)
+            {
+                _all.SetResult();
+            }
+
+            return _all.Task;
+        }
+
+        public Task EnqueuePoisonAsync(DeliveryMessage message, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -16,6 +16,7 @@ internal sealed class HookRig : IDisposable
     public const string Agent = "1711241656808x745681686585854500";
 
     private readonly LoggerFactory _loggers;
+    private HookSubscriptionCache? _subscriptionCache;
 
     public HookRig(string? secret = Secret, ICallbackSender? sender = null, bool sandbox = true)
     {
@@ -41,6 +42,9 @@ internal sealed class HookRig : IDisposable
 
     public InMemorySubscriptionStore Subscriptions { get; } = new();
 
+    /// <summary>The process's one subscription cache (a singleton in the app), on the rig's clock and <see cref="Settings"/>.</summary>
+    public HookSubscriptionCache SubscriptionCache => _subscriptionCache ??= new(Subscriptions, Options.Create(Settings), Clock);
+
     public InMemoryPlacedCallStore PlacedCalls { get; } = new();
 
     public InMemoryFailureStore Failures { get; } = new();
@@ -53,15 +57,17 @@ internal sealed class HookRig : IDisposable
 
     public CallEventIntake Intake => new(SecretSource, Events, Queues, Clock, _loggers.CreateLogger<CallEventIntake>());
 
-    public CallEventFanOut FanOut => new(Events, PlacedCalls, Subscriptions, Queues, Synthflow, Clock, _loggers.CreateLogger<CallEventFanOut>());
+    public CallEventFanOut FanOut =>
+        new(Events, PlacedCalls, Subscriptions, Queues, Synthflow, Clock, _loggers.CreateLogger<CallEventFanOut>(), subscriptionCache: SubscriptionCache);
 
     public CallbackDelivery Delivery =>
-        new(Events, Subscriptions, Queues, Failures, Sender, SecretSource, Options.Create(Settings), Clock, _loggers.CreateLogger<CallbackDelivery>());
+        new(Events, Subscriptions, Queues, Failures, Sender, SecretSource, Options.Create(Settings), Clock, _loggers.CreateLogger<CallbackDelivery>(),
+            subscriptionCache: SubscriptionCache);
 
     public CallEndSweep Sweep => new(PlacedCalls, Events, Queues, Synthflow, Options.Create(Settings), Clock, _loggers.CreateLogger<CallEndSweep>());
 
     public HookSubscriptionService SubscriptionService =>
-        new(Subscriptions, Failures, SynthflowOptions, Clock, _loggers.CreateLogger<HookSubscriptionService>());
+        new(Subscriptions, Failures, SynthflowOptions, Clock, _loggers.CreateLogger<HookSubscriptionService>(), SubscriptionCache);
 
     public void Dispose()
     {

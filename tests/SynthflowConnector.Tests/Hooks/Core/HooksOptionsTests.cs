@@ -21,6 +21,7 @@ public sealed class HooksOptionsTests
         Assert.Equal(TimeSpan.FromMinutes(2), options.SweepGrace);
         Assert.Equal(TimeSpan.FromHours(48), options.SweepLookback);
         Assert.True(options.SweepEnabled);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.SubscriptionCacheDuration);
     }
 
     [Fact]
@@ -32,12 +33,14 @@ public sealed class HooksOptionsTests
             ["Hooks:RetryWindow"] = "2.00:00:00",
             ["Hooks:SweepSchedule"] = "30 */2 * * * *",
             ["Hooks:SweepEnabled"] = "false",
+            ["Hooks:SubscriptionCacheDuration"] = "00:00:00",
         });
 
         Assert.Equal(TimeSpan.FromSeconds(5), options.DeliveryTimeout);
         Assert.Equal(TimeSpan.FromDays(2), options.RetryWindow);
         Assert.Equal("30 */2 * * * *", options.SweepSchedule);
         Assert.False(options.SweepEnabled);
+        Assert.Equal(TimeSpan.Zero, options.SubscriptionCacheDuration);
     }
 
     [Theory]
@@ -50,6 +53,8 @@ public sealed class HooksOptionsTests
     [InlineData("SweepSchedule", "*/5 * * * *")] // five fields: seconds are required
     [InlineData("SweepGrace", "-00:01:00")]
     [InlineData("SweepLookback", "00:01:00")]
+    [InlineData("SubscriptionCacheDuration", "-00:00:01")]
+    [InlineData("SubscriptionCacheDuration", "00:05:01")]
     public void A_bad_setting_is_named_as_Hooks__Setting(string setting, string value)
     {
         var error = Assert.Throws<OptionsValidationException>(() => Resolve(new() { [$"Hooks:{setting}"] = value }));
@@ -94,7 +99,48 @@ public sealed class HooksOptionsTests
         Assert.NotNull(services.GetRequiredService<CallbackDelivery>());
         Assert.NotNull(services.GetRequiredService<CallEndSweep>());
         Assert.NotNull(services.GetRequiredService<HookSubscriptionService>());
+        Assert.Same(services.GetRequiredService<HookSubscriptionCache>(), services.GetRequiredService<HookSubscriptionCache>());
         Assert.NotNull(services.GetRequiredService<SynthflowConnector.Calls.CallService>());
+    }
+
+    [Fact]
+    public async Task The_resolved_services_share_the_one_subscription_cache()
+    {
+        var subscriptions = new InMemorySubscriptionStore();
+        var events = new InMemoryCallEventStore();
+        var queues = new InMemoryHookQueues();
+        using var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(new ConfigurationBuilder().Build())
+            .AddLogging()
+            .AddSingleton<SynthflowConnector.Synthflow.ISynthflowClient>(new FakeSynthflowCalls())
+            .AddSingleton<IHookSubscriptionStore>(subscriptions)
+            .AddSingleton<ICallEventStore>(events)
+            .AddSingleton<IPlacedCallStore>(new InMemoryPlacedCallStore())
+            .AddSingleton<IDeliveryFailureStore>(new InMemoryFailureStore())
+            .AddSingleton<IHookQueues>(queues)
+            .AddSingleton<ICallbackSender>(new HttpCallbackSender(new HttpClient()))
+            .AddSingleton<IWebhookSecretSource>(new FixedSecret("s"))
+            .AddConnectorCore()
+            .AddConnectorHooks()
+            .BuildServiceProvider();
+        var subscribe = new SubscribeCommand(new Uri("https://flows.example/a"), null, null);
+        var first = await services.GetRequiredService<HookSubscriptionService>().SubscribeAsync(HookEvents.CallEnded, subscribe, CancellationToken.None);
+        Assert.Single(await services.GetRequiredService<HookSubscriptionCache>().ListAsync(HookEvents.CallEnded, CancellationToken.None));
+
+        // The service clears the cache the fan-out reads: a subscribe and an unsubscribe take effect at once.
+        await services.GetRequiredService<HookSubscriptionService>().SubscribeAsync(HookEvents.CallEnded, subscribe, CancellationToken.None);
+        await services.GetRequiredService<HookSubscriptionService>().UnsubscribeAsync(HookEvents.CallEnded, first.Id, CancellationToken.None);
+        var callEnded = new CallEndedEvent { CallId = "c1", Status = "completed", ReceivedAt = DateTimeOffset.UnixEpoch, RecordingUrl = "r", FromPhoneNumber = "+15550100" };
+        await events.TryAddAsync(new StoredCallEvent { Event = callEnded }, CancellationToken.None);
+        await services.GetRequiredService<CallEventFanOut>().HandleAsync(new CallEventMessage("c1", "completed"), CancellationToken.None);
+
+        Assert.NotEqual(first.Id, Assert.Single(queues.Deliveries).Message.SubscriptionId);
+
+        // And the fan-out reads through it: a second event within the duration reads no list.
+        await events.TryAddAsync(new StoredCallEvent { Event = callEnded with { CallId = "c2" } }, CancellationToken.None);
+        await services.GetRequiredService<CallEventFanOut>().HandleAsync(new CallEventMessage("c2", "completed"), CancellationToken.None);
+        Assert.Equal(2, queues.Deliveries.Count);
+        Assert.Equal(2, subscriptions.Lists);
     }
 
     private static HooksOptions Resolve(Dictionary<string, string?> settings)

@@ -28,13 +28,13 @@ internal sealed class InMemoryCallEventStore : ICallEventStore
         return Task.FromResult(_events.GetValueOrDefault((callId, status)));
     }
 
-    public Task MarkFannedOutAsync(CallEndedEvent enriched, CancellationToken cancellationToken)
+    public Task MarkFannedOutAsync(StoredCallEvent stored, CallEndedEvent enriched, CancellationToken cancellationToken)
     {
         ThrowIfFaulted();
         _events.AddOrUpdate(
             (enriched.CallId, enriched.Status),
             _ => throw new InvalidOperationException("Marking an event that was never stored."),
-            (_, stored) => stored with { Event = enriched, FannedOut = true });
+            (_, _) => stored with { Event = enriched, FannedOut = true });
         return Task.CompletedTask;
     }
 
@@ -107,6 +107,20 @@ internal sealed class InMemoryHookQueues : IHookQueues
 internal sealed class InMemorySubscriptionStore : IHookSubscriptionStore
 {
     private readonly ConcurrentDictionary<(string Event, string Id), HookSubscription> _subscriptions = new();
+    private int _lists;
+    private int _gets;
+
+    /// <summary>How many times <see cref="ListAsync"/> was called (the cache's reads).</summary>
+    public int Lists => Volatile.Read(ref _lists);
+
+    /// <summary>How many times <see cref="GetAsync"/> was called.</summary>
+    public int Gets => Volatile.Read(ref _gets);
+
+    /// <summary>When set, <see cref="ListAsync"/> throws it.</summary>
+    public Exception? ListFault { get; set; }
+
+    /// <summary>When set, <see cref="ListAsync"/> waits for it after taking its snapshot (a read in flight).</summary>
+    public Task? ListGate { get; set; }
 
     public Task AddAsync(HookSubscription subscription, CancellationToken cancellationToken)
     {
@@ -121,11 +135,28 @@ internal sealed class InMemorySubscriptionStore : IHookSubscriptionStore
     public Task<bool> DeleteAsync(string hookEvent, string id, CancellationToken cancellationToken) =>
         Task.FromResult(_subscriptions.TryRemove((hookEvent, id), out _));
 
-    public Task<HookSubscription?> GetAsync(string hookEvent, string id, CancellationToken cancellationToken) =>
-        Task.FromResult(_subscriptions.GetValueOrDefault((hookEvent, id)));
+    public Task<HookSubscription?> GetAsync(string hookEvent, string id, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _gets);
+        return Task.FromResult(_subscriptions.GetValueOrDefault((hookEvent, id)));
+    }
 
-    public Task<IReadOnlyList<HookSubscription>> ListAsync(string hookEvent, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<HookSubscription>>([.. _subscriptions.Values.Where(s => s.Event == hookEvent).OrderBy(s => s.CreatedAt)]);
+    public async Task<IReadOnlyList<HookSubscription>> ListAsync(string hookEvent, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _lists);
+        if (ListFault is { } fault)
+        {
+            throw fault;
+        }
+
+        IReadOnlyList<HookSubscription> snapshot = [.. _subscriptions.Values.Where(s => s.Event == hookEvent).OrderBy(s => s.CreatedAt)];
+        if (ListGate is { } gate)
+        {
+            await gate;
+        }
+
+        return snapshot;
+    }
 }
 
 internal sealed class InMemoryPlacedCallStore : IPlacedCallStore

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using SynthflowConnector.Hooks;
 using SynthflowConnector.Tests.Infrastructure;
+using SynthflowConnector.Tests.Storage;
 
 namespace SynthflowConnector.Tests.Hooks.Storage;
 
@@ -82,7 +83,8 @@ public sealed class CallEventStoreTests(AzuriteFixture azurite)
         var pending = await store.ListNotFannedOutAsync(Now.AddMinutes(-2), CancellationToken.None);
         Assert.Equal(["c1", "c2"], pending.Select(p => p.Event.CallId).Order(StringComparer.Ordinal));
 
-        await store.MarkFannedOutAsync(Event("c1", receivedAt: Now.AddMinutes(-10)) with { RecordingUrl = "https://rec.example/1.wav" }, CancellationToken.None);
+        var read = await store.GetAsync("c1", "completed", CancellationToken.None);
+        await store.MarkFannedOutAsync(read!, read!.Event with { RecordingUrl = "https://rec.example/1.wav" }, CancellationToken.None);
 
         var marked = await store.GetAsync("c1", "completed", CancellationToken.None);
         Assert.True(marked!.FannedOut);
@@ -94,6 +96,24 @@ public sealed class CallEventStoreTests(AzuriteFixture azurite)
         Assert.False(await store.TryAddAsync(new StoredCallEvent { Event = Event("c1", receivedAt: Now.AddMinutes(-5)) }, CancellationToken.None));
         Assert.Equal("c2", Assert.Single(await store.ListNotFannedOutAsync(Now.AddMinutes(-2), CancellationToken.None)).Event.CallId);
         Assert.Equal(["c2", "c3"], (await store.ListNotFannedOutAsync(Now.AddMinutes(1), CancellationToken.None)).Select(p => p.Event.CallId).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Marking_fanned_out_reads_nothing_again_it_writes_the_event_and_removes_the_index_row()
+    {
+        var counter = new RequestCountingPolicy();
+        var store = new TableCallEventStore(azurite.CreateConnectorTables(StorageTestOptions.Counting(counter))) { TableName = _tableName };
+        await store.TryAddAsync(new StoredCallEvent { Event = Event("c1"), OriginalBody = "{\"body\":1}" }, CancellationToken.None);
+        var read = await store.GetAsync("c1", "completed", CancellationToken.None);
+        counter.Reset();
+
+        await store.MarkFannedOutAsync(read!, read!.Event with { RecordingUrl = "https://rec.example/1.wav" }, CancellationToken.None);
+
+        Assert.Equal(["PUT", "DELETE"], counter.Requests.Select(request => request.Split(' ')[0]));
+        var marked = await store.GetAsync("c1", "completed", CancellationToken.None);
+        Assert.True(marked!.FannedOut);
+        Assert.Equal("{\"body\":1}", marked.OriginalBody);
+        Assert.Empty(await store.ListNotFannedOutAsync(Now.AddDays(1), CancellationToken.None));
     }
 
     [Fact]

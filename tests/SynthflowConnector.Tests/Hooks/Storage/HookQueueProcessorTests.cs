@@ -6,6 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 using SynthflowConnector.Hooks;
 using SynthflowConnector.Storage;
 using SynthflowConnector.Tests.Infrastructure;
+using SynthflowConnector.Tests.Storage;
 
 namespace SynthflowConnector.Tests.Hooks.Storage;
 
@@ -127,5 +128,40 @@ public sealed class HookQueueProcessorTests(AzuriteFixture azurite) : IDisposabl
 
         Assert.Equal(DateTimeOffset.UnixEpoch, time.GetUtcNow());
         Assert.Equal(0, await CountAsync(IHookQueues.EventsQueue));
+    }
+
+    [Fact]
+    public async Task A_receive_that_got_fewer_than_it_asked_for_is_not_followed_by_another_until_woken()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var signal = new HookQueueSignal();
+        var queueName = AzuriteFixture.UniqueQueueName();
+        var receives = new RequestCountingPolicy();
+        var options = new Azure.Storage.Queues.QueueClientOptions();
+        options.AddPolicy(receives, Azure.Core.HttpPipelinePosition.PerRetry);
+        var counted = azurite.CreateConnectorQueues(options);
+        var seen = new ConcurrentDictionary<string, TaskCompletionSource>();
+        TaskCompletionSource Seen(string callId) => seen.GetOrAdd(callId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var binding = new HookQueueBinding(queueName, (_, body, _) =>
+        {
+            Seen(HookQueueMessages.ReadCallEvent(body).CallId).TrySetResult();
+            return Task.CompletedTask;
+        });
+        var hookQueues = new StorageHookQueues(_queues, signal);
+        using var processor = new HookQueueProcessor(
+            counted, _services.GetRequiredService<IServiceScopeFactory>(), signal, [binding], Options.Create(new HookQueueProcessorOptions()), time, NullLogger<HookQueueProcessor>.Instance);
+        int Receives() => receives.Requests.Count(request => request.StartsWith("GET ", StringComparison.Ordinal) && request.Contains("numofmessages", StringComparison.OrdinalIgnoreCase));
+
+        await hookQueues.SendAsync(queueName, HookQueueMessages.Serialize(new CallEventMessage("first", "completed")), TimeSpan.Zero, CancellationToken.None);
+        await processor.StartAsync(CancellationToken.None);
+        await Seen("first").Task.WaitAsync(Patience);
+        await hookQueues.SendAsync(queueName, HookQueueMessages.Serialize(new CallEventMessage("second", "completed")), TimeSpan.Zero, CancellationToken.None);
+        await Seen("second").Task.WaitAsync(Patience);
+        await processor.StopAsync(CancellationToken.None).WaitAsync(Patience);
+
+        // One receive at start, one for the wake-up: none straight after a receive that got 1 message of the 16 it asked for.
+        Assert.Equal(2, Receives());
+        Assert.Equal(DateTimeOffset.UnixEpoch, time.GetUtcNow());
+        Assert.Equal(0, await CountAsync(queueName));
     }
 }

@@ -84,6 +84,26 @@ public sealed class HookQueuesTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_delivery_carries_its_event_unless_that_would_not_fit_in_a_queue_message()
+    {
+        var queues = new StorageHookQueues(azurite.CreateConnectorQueues(), new HookQueueSignal());
+        var small = Delivery() with { Event = CallEventStoreTests.Event(transcript: "Grüß Gott, +49 30 1234567.") };
+        var large = Delivery(2) with { Event = CallEventStoreTests.Event(transcript: new string('x', 70_000)) };
+        var queue = await azurite.CreateConnectorQueues().GetAsync(IHookQueues.DeliveriesQueue, CancellationToken.None);
+        await queue.ClearMessagesAsync();
+
+        await queues.EnqueueDeliveryAsync(small, TimeSpan.Zero, CancellationToken.None);
+        await queues.EnqueueDeliveryAsync(large, TimeSpan.Zero, CancellationToken.None);
+
+        var received = (await queue.ReceiveMessagesAsync(maxMessages: 32)).Value.Select(m => HookQueueMessages.ReadDelivery(m.Body)).OrderBy(m => m.Attempt).ToList();
+        Assert.Equal(2, received.Count);
+        Assert.Equal(HookJson.SerializeEvent(small.Event!), HookJson.SerializeEvent(received[0].Event!));
+        Assert.Equal(large with { Event = null }, received[1]);
+        Assert.InRange(HookQueueMessages.Serialize(small).ToMemory().Length, 1, HookQueueMessages.MaxMessageBytes);
+        Assert.InRange(HookQueueMessages.Serialize(large).ToMemory().Length, 1, HookQueueMessages.MaxMessageBytes);
+    }
+
+    [Fact]
     public void Unreadable_messages_are_json_errors()
     {
         Assert.Throws<JsonException>(() => HookQueueMessages.ReadCallEvent("not json"));

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
 using SynthflowConnector.Hooks;
 using SynthflowConnector.Tests.Infrastructure;
+using SynthflowConnector.Tests.Storage;
 
 namespace SynthflowConnector.Tests.Hooks.Storage;
 
@@ -96,6 +97,29 @@ public sealed class HookStoresTests(AzuriteFixture azurite)
         Assert.Equal("call-2", Assert.Single(await store.ListOpenAsync(CancellationToken.None)).CallId);
         Assert.Equal(placed, await store.GetAsync(placed.CallId, CancellationToken.None));
         Assert.Null(await store.GetAsync("never-placed", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Reading_an_open_call_is_one_request_a_closed_or_unknown_one_two()
+    {
+        var counter = new RequestCountingPolicy();
+        var store = new TablePlacedCallStore(azurite.CreateConnectorTables(StorageTestOptions.Counting(counter)), new FakeTimeProvider(Now))
+        {
+            TableName = AzuriteFixture.UniqueTableName(),
+        };
+        var placed = new PlacedCall { CallId = "call-1", ModelId = "agent-1", PlacedAt = Now };
+        await store.AddAsync(placed, CancellationToken.None);
+        await store.AddAsync(placed with { CallId = "call-2" }, CancellationToken.None);
+        await store.CloseAsync("call-2", CancellationToken.None);
+
+        counter.Reset();
+        Assert.Equal(placed, await store.GetAsync("call-1", CancellationToken.None));
+        Assert.Equal(1, counter.Count);
+
+        counter.Reset();
+        Assert.Equal(placed with { CallId = "call-2" }, await store.GetAsync("call-2", CancellationToken.None));
+        Assert.Null(await store.GetAsync("never-placed", CancellationToken.None));
+        Assert.Equal(4, counter.Count);
     }
 
     [Fact]
