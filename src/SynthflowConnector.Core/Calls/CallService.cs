@@ -133,10 +133,16 @@ public sealed partial class CallService(
                 }
             }
         }
-        catch (SynthflowApiException)
+        catch (SynthflowApiException refused)
         {
-            // Synthflow answered with an error: no call exists, the key and the pacing slot are free again.
+            // Synthflow answered with an error: no call exists, the key and the pacing slot are free again. A 429 means
+            // the account is at its limit whatever our record says: every instance holds back for its Retry-After.
             await ReleaseSlotAsync(slot).ConfigureAwait(false);
+            if (refused.StatusCode == System.Net.HttpStatusCode.TooManyRequests && slot is not null)
+            {
+                await BackOffAsync(refused.RetryAfter ?? AccountPacer.DefaultBackOff).ConfigureAwait(false);
+            }
+
             await ReleaseAsync(claim).ConfigureAwait(false);
             throw;
         }
@@ -213,6 +219,19 @@ public sealed partial class CallService(
         catch (Exception error)
         {
             LogNotRecorded(logger, callId, error.GetType().Name);
+        }
+    }
+
+    /// <summary>Pushes the account's next start back after a 429. A failure is logged: the caller still sees the 429.</summary>
+    private async Task BackOffAsync(TimeSpan retryAfter)
+    {
+        try
+        {
+            await pacer!.BackOffAsync(retryAfter, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is StoreUnavailableException or StoreContentionException)
+        {
+            LogNotReleased(logger, error.GetType().Name);
         }
     }
 

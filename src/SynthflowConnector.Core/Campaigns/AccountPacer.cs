@@ -49,6 +49,12 @@ public sealed partial class AccountPacer(
     /// <summary>A bound slot this old is dropped whatever its call says: no call lasts a day.</summary>
     public static readonly TimeSpan BoundExpiry = TimeSpan.FromHours(24);
 
+    /// <summary>The back-off after a 429 without Retry-After.</summary>
+    public static readonly TimeSpan DefaultBackOff = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest back-off a Retry-After can ask for.</summary>
+    public static readonly TimeSpan MaxBackOff = TimeSpan.FromMinutes(1);
+
     private const int MaxChecksPerRound = 5;
     private const int MaxWriteAttempts = 50;
 
@@ -164,6 +170,22 @@ public sealed partial class AccountPacer(
                 return state with { Live = live };
             },
             cancellationToken);
+    }
+
+    /// <summary>
+    /// Synthflow answered 429 although the record had room (calls placed outside the connector, or its clock and ours
+    /// disagree): no start, on any instance, before <paramref name="retryAfter"/> from now (at most a minute).
+    /// </summary>
+    public Task BackOffAsync(TimeSpan retryAfter, CancellationToken cancellationToken)
+    {
+        if (limits.CallsPerSecond is null)
+        {
+            return Task.CompletedTask;
+        }
+
+        var wait = retryAfter <= TimeSpan.Zero ? DefaultBackOff : retryAfter > MaxBackOff ? MaxBackOff : retryAfter;
+        LogBackOff(logger, wait);
+        return UpdateAsync((state, now) => state.NextStartAt < now + wait ? state with { NextStartAt = now + wait } : null, cancellationToken);
     }
 
     /// <summary>Frees the slot (no call was placed, or the call ended). Idempotent.</summary>
@@ -352,6 +374,9 @@ public sealed partial class AccountPacer(
     }
 
     private static TimeSpan RoundUp(TimeSpan wait) => TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(wait.TotalSeconds)));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pacing: Synthflow answered 429; no call starts for {Wait}")]
+    private static partial void LogBackOff(ILogger logger, TimeSpan wait);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pacing: the call rate is booked past the wait allowed; answering Retry-After {RetryAfter}")]
     private static partial void LogTooLate(ILogger logger, TimeSpan retryAfter);

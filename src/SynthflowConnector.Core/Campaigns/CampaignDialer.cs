@@ -102,7 +102,9 @@ internal sealed partial class CampaignDialer(
             {
                 var retryAt = now + (refused.RetryAfter ?? options.Value.NotPlacedRetryDelay);
                 await FreeAttemptAsync(campaign.Id, recipient.Index, recipient.Attempts, retryAt, null).ConfigureAwait(false);
-                return refused.StatusCode == HttpStatusCode.TooManyRequests ? DialStep.Throttled : DialStep.Deferred;
+                // A 429 holds the whole account back for its Retry-After (the pacer's record, see CallService): this run
+                // goes on at the account's pace after it instead of stopping.
+                return DialStep.Deferred;
             }
 
             await FreeAttemptAsync(campaign.Id, recipient.Index, recipient.Attempts, null, NotPlaced).ConfigureAwait(false);

@@ -313,7 +313,7 @@ internal enum DialStep
     /// <summary>Not now: outside its hours, an attempt in flight elsewhere, or Synthflow refused for a while.</summary>
     Deferred,
 
-    /// <summary>The account is full (pacer or Synthflow 429): stop this run.</summary>
+    /// <summary>The pacer cannot give a slot within its wait (the account is full): stop this run.</summary>
     Throttled,
 
     /// <summary>The campaign is not running any more: stop dispatching it.</summary>

@@ -143,6 +143,21 @@ public sealed class PacerThroughputTests
         Assert.Equal(20, PacingRig.MaxInAnyRollingSecond(sends.Select(s => s.Sent)));
     }
 
+    [Fact]
+    public async Task A_429_from_Synthflow_holds_every_start_back_for_its_Retry_After_and_never_brings_one_forward()
+    {
+        var rig = new PacingRig(new PacingLimits { CallsPerSecond = 10, MaxConcurrentCalls = null });
+        var t0 = rig.Clock.GetUtcNow();
+        await rig.Pacer.BackOffAsync(TimeSpan.FromSeconds(3), CancellationToken.None);
+        await rig.Pacer.BackOffAsync(TimeSpan.FromSeconds(1), CancellationToken.None); // a shorter one later changes nothing
+
+        var acquire = rig.Pacer.AcquireAsync(Long, CancellationToken.None);
+        await rig.PumpAsync([acquire]);
+
+        Assert.Equal(t0 + TimeSpan.FromSeconds(3), (await acquire).StartAt);
+        Assert.Equal(t0 + TimeSpan.FromSeconds(3) + rig.Limits.Spacing, rig.Store.State.NextStartAt);
+    }
+
     /// <summary>Holds every read until released, so a test can line requests up behind one.</summary>
     private sealed class HeldStore(IAccountPacingStore inner) : IAccountPacingStore
     {
