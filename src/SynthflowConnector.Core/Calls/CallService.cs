@@ -140,7 +140,7 @@ public sealed partial class CallService(
             await ReleaseSlotAsync(slot).ConfigureAwait(false);
             if (refused.StatusCode == System.Net.HttpStatusCode.TooManyRequests && slot is not null)
             {
-                await BackOffAsync(refused.RetryAfter ?? AccountPacer.DefaultBackOff).ConfigureAwait(false);
+                await BackOffAsync(refused.RetryAfter).ConfigureAwait(false);
             }
 
             await ReleaseAsync(claim).ConfigureAwait(false);
@@ -223,7 +223,7 @@ public sealed partial class CallService(
     }
 
     /// <summary>Pushes the account's next start back after a 429. A failure is logged: the caller still sees the 429.</summary>
-    private async Task BackOffAsync(TimeSpan retryAfter)
+    private async Task BackOffAsync(TimeSpan? retryAfter)
     {
         try
         {
@@ -231,7 +231,7 @@ public sealed partial class CallService(
         }
         catch (Exception error) when (error is StoreUnavailableException or StoreContentionException)
         {
-            LogNotReleased(logger, error.GetType().Name);
+            LogNotBackedOff(logger, error.GetType().Name);
         }
     }
 
@@ -282,6 +282,9 @@ public sealed partial class CallService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Synthflow refused a call but its pacing slot could not be freed ({Error}); it expires in 2 minutes")]
     private static partial void LogNotReleased(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not hold the account's pacing back after Synthflow's 429 ({Error}); the next starts keep their slots")]
+    private static partial void LogNotBackedOff(ILogger logger, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Placed call {CallId} to {Recipient} from {From}")]
     private static partial void LogPlaced(ILogger logger, string callId, MaskedPhoneNumber recipient, MaskedPhoneNumber from);

@@ -174,16 +174,16 @@ public sealed partial class AccountPacer(
 
     /// <summary>
     /// Synthflow answered 429 although the record had room (calls placed outside the connector, or its clock and ours
-    /// disagree): no start, on any instance, before <paramref name="retryAfter"/> from now (at most a minute).
+    /// disagree): no start, on any instance, before <paramref name="retryAfter"/> from now (none given: a second; at most a minute).
     /// </summary>
-    public Task BackOffAsync(TimeSpan retryAfter, CancellationToken cancellationToken)
+    public Task BackOffAsync(TimeSpan? retryAfter, CancellationToken cancellationToken)
     {
         if (limits.CallsPerSecond is null)
         {
             return Task.CompletedTask;
         }
 
-        var wait = retryAfter <= TimeSpan.Zero ? DefaultBackOff : retryAfter > MaxBackOff ? MaxBackOff : retryAfter;
+        var wait = retryAfter is not { } asked || asked <= TimeSpan.Zero ? DefaultBackOff : asked > MaxBackOff ? MaxBackOff : asked;
         LogBackOff(logger, wait);
         return UpdateAsync((state, now) => state.NextStartAt < now + wait ? state with { NextStartAt = now + wait } : null, cancellationToken);
     }
