@@ -108,9 +108,25 @@ internal sealed class CampaignKeyEntity : ITableEntity
     public string CampaignId { get; set; } = string.Empty;
 }
 
-/// <summary>A recipient: PartitionKey = campaign id, RowKey = row index zero-padded to 5 digits.</summary>
+/// <summary>
+/// A recipient: PartitionKey = campaign id + <c>$</c> + the index's block of <see cref="PerPartition"/> (3 digits),
+/// RowKey = row index zero-padded to 5 digits. A campaign's recipients are the partitions from <c>{id}$</c> up to
+/// (not including) <c>{id}%</c>: no other campaign's, since a campaign id never holds <c>$</c> or <c>%</c>
+/// (<see cref="HookKeys.IsPlainKey"/>).
+/// </summary>
+/// <remarks>
+/// Why blocks: a point read or write costs what the service must search to find the row. Azure Table storage finds it
+/// by key, but Azurite (LokiJS) scans the row's partition, so 10,000 recipients in one partition made every recipient
+/// update cost a 10,000-row scan (59% of Azurite's CPU in a 10,000-recipient campaign). Blocks of 200 keep it small
+/// everywhere, and 100-row creation transactions never straddle two partitions.
+/// </remarks>
 internal sealed class RecipientEntity : ITableEntity
 {
+    /// <summary>Recipients per partition; a multiple of the 100 a table transaction takes.</summary>
+    public const int PerPartition = 200;
+
+    private const char BlockSeparator = '$';
+
     public string PartitionKey { get; set; } = string.Empty;
     public string RowKey { get; set; } = string.Empty;
     public DateTimeOffset? Timestamp { get; set; }
@@ -136,9 +152,17 @@ internal sealed class RecipientEntity : ITableEntity
 
     public static string Key(int index) => index.ToString("D5", CultureInfo.InvariantCulture);
 
+    /// <summary>The partition of recipient <paramref name="index"/> of campaign <paramref name="campaignId"/>.</summary>
+    public static string Partition(string campaignId, int index) =>
+        string.Create(CultureInfo.InvariantCulture, $"{campaignId}{BlockSeparator}{index / PerPartition:D3}");
+
+    /// <summary>An OData filter for every recipient of the campaign (all its partitions).</summary>
+    public static string CampaignFilter(string campaignId) =>
+        TableClient.CreateQueryFilter($"PartitionKey ge {campaignId + BlockSeparator} and PartitionKey lt {campaignId + (char)(BlockSeparator + 1)}");
+
     public static RecipientEntity From(CampaignRecipient recipient) => new()
     {
-        PartitionKey = recipient.CampaignId,
+        PartitionKey = Partition(recipient.CampaignId, recipient.Index),
         RowKey = Key(recipient.Index),
         ETag = recipient.ETag is { } etag ? new ETag(etag) : default,
         Phone = recipient.Phone,
@@ -158,7 +182,7 @@ internal sealed class RecipientEntity : ITableEntity
 
     public CampaignRecipient ToModel() => new()
     {
-        CampaignId = PartitionKey,
+        CampaignId = PartitionKey[..PartitionKey.LastIndexOf(BlockSeparator)],
         Index = int.Parse(RowKey, NumberStyles.None, CultureInfo.InvariantCulture),
         Phone = Phone,
         Name = Name,

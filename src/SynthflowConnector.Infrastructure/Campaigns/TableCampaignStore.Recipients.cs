@@ -21,7 +21,7 @@ internal sealed partial class TableCampaignStore
             : StorageFaults.RunAsync(async () =>
             {
                 var table = await tables.GetAsync(RecipientsTable, cancellationToken).ConfigureAwait(false);
-                var row = await table.GetEntityIfExistsAsync<RecipientEntity>(campaignId, RecipientEntity.Key(index), cancellationToken: cancellationToken).ConfigureAwait(false);
+                var row = await table.GetEntityIfExistsAsync<RecipientEntity>(RecipientEntity.Partition(campaignId, index), RecipientEntity.Key(index), cancellationToken: cancellationToken).ConfigureAwait(false);
                 return row.HasValue ? row.Value!.ToModel() : null;
             });
     }
@@ -34,8 +34,8 @@ internal sealed partial class TableCampaignStore
         {
             var table = await tables.GetAsync(RecipientsTable, cancellationToken).ConfigureAwait(false);
             var filter = state is { } only
-                ? TableClient.CreateQueryFilter($"PartitionKey eq {campaignId} and State eq {only.ToName()}")
-                : TableClient.CreateQueryFilter($"PartitionKey eq {campaignId}");
+                ? RecipientEntity.CampaignFilter(campaignId) + " and " + TableClient.CreateQueryFilter($"State eq {only.ToName()}")
+                : RecipientEntity.CampaignFilter(campaignId);
             var pages = table.QueryAsync<RecipientEntity>(filter, maxPerPage: pageSize, cancellationToken: cancellationToken)
                 .AsPages(string.IsNullOrEmpty(continuationToken) ? null : continuationToken, pageSize);
             await foreach (var page in pages.ConfigureAwait(false))
@@ -56,7 +56,7 @@ internal sealed partial class TableCampaignStore
             var table = await tables.GetAsync(RecipientsTable, cancellationToken).ConfigureAwait(false);
 
             // Terminal recipients have no NextAttemptAt, so the date test alone skips them; the state test says so too.
-            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {campaignId} and NextAttemptAt le {now.ToUniversalTime()}") + " and " + ActiveFilter;
+            var filter = RecipientEntity.CampaignFilter(campaignId) + " and " + TableClient.CreateQueryFilter($"NextAttemptAt le {now.ToUniversalTime()}") + " and " + ActiveFilter;
             var due = new List<CampaignRecipient>();
             await foreach (var row in table.QueryAsync<RecipientEntity>(filter, maxPerPage: Math.Min(max, 1000), cancellationToken: cancellationToken).ConfigureAwait(false))
             {
@@ -83,7 +83,7 @@ internal sealed partial class TableCampaignStore
             });
     }
 
-    /// <summary>One pass over the campaign's partition reading three columns only.</summary>
+    /// <summary>One pass over the campaign's partitions reading three columns only.</summary>
     public Task<CampaignCounts> CountAsync(string campaignId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(campaignId);
@@ -95,7 +95,7 @@ internal sealed partial class TableCampaignStore
             var byOutcome = new Dictionary<string, int>(StringComparer.Ordinal);
             DateTimeOffset? next = null;
             var total = 0;
-            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {campaignId}");
+            var filter = RecipientEntity.CampaignFilter(campaignId);
             await foreach (var row in table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: CountColumns, cancellationToken: cancellationToken).ConfigureAwait(false))
             {
                 total++;
@@ -123,7 +123,7 @@ internal sealed partial class TableCampaignStore
         return StorageFaults.RunAsync(async () =>
         {
             var table = await tables.GetAsync(RecipientsTable, cancellationToken).ConfigureAwait(false);
-            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {campaignId}") + " and " + ActiveFilter;
+            var filter = RecipientEntity.CampaignFilter(campaignId) + " and " + ActiveFilter;
             await foreach (var _ in table.QueryAsync<TableEntity>(filter, maxPerPage: 1, select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
             {
                 return true;
@@ -141,7 +141,7 @@ internal sealed partial class TableCampaignStore
         return StorageFaults.RunAsync(async () =>
         {
             var table = await tables.GetAsync(RecipientsTable, cancellationToken).ConfigureAwait(false);
-            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {campaignId}") + " and " + ActiveFilter;
+            var filter = RecipientEntity.CampaignFilter(campaignId) + " and " + ActiveFilter;
             var active = new List<RecipientEntity>();
             await foreach (var row in table.QueryAsync<RecipientEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken).ConfigureAwait(false))
             {
@@ -149,7 +149,7 @@ internal sealed partial class TableCampaignStore
             }
 
             var changed = 0;
-            foreach (var batch in active.Chunk(BatchSize))
+            foreach (var batch in active.GroupBy(r => r.PartitionKey, StringComparer.Ordinal).SelectMany(partition => partition.Chunk(BatchSize)))
             {
                 var actions = batch.Select(r => new TableTransactionAction(TableTransactionActionType.UpdateReplace, Canceled(r), r.ETag)).ToList();
                 try
@@ -161,7 +161,7 @@ internal sealed partial class TableCampaignStore
                 {
                     foreach (var row in batch)
                     {
-                        changed += await CancelOneAsync(table, campaignId, row.RowKey, cancellationToken).ConfigureAwait(false) ? 1 : 0;
+                        changed += await CancelOneAsync(table, row.PartitionKey, row.RowKey, cancellationToken).ConfigureAwait(false) ? 1 : 0;
                     }
                 }
             }
@@ -170,11 +170,11 @@ internal sealed partial class TableCampaignStore
         });
     }
 
-    private static async Task<bool> CancelOneAsync(TableClient table, string campaignId, string rowKey, CancellationToken cancellationToken)
+    private static async Task<bool> CancelOneAsync(TableClient table, string partitionKey, string rowKey, CancellationToken cancellationToken)
     {
         for (var race = 0; race < 5; race++)
         {
-            var row = await table.GetEntityIfExistsAsync<RecipientEntity>(campaignId, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var row = await table.GetEntityIfExistsAsync<RecipientEntity>(partitionKey, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
             if (!row.HasValue || !CampaignNames.TryParseRecipientState(row.Value!.State, out var state) || state is not (RecipientState.Pending or RecipientState.Calling or RecipientState.WaitingRetry))
             {
                 return false;

@@ -8,7 +8,8 @@ namespace SynthflowConnector.Campaigns;
 /// <summary>
 /// <see cref="ICampaignStore"/> on Table storage: campaigns in <c>Campaigns</c> (partition <c>campaigns</c>, plus the
 /// Idempotency-Key index in partition <c>idempotency</c>), recipients in <c>CampaignRecipients</c> (partition = campaign
-/// id, row = index as 5 digits, written 100 to a transaction). Every replace is ETag-guarded.
+/// id and block of 200, row = index as 5 digits, written 100 to a transaction; see <see cref="RecipientEntity"/>).
+/// Every replace is ETag-guarded.
 /// </summary>
 internal sealed partial class TableCampaignStore(ConnectorTables tables, TimeProvider timeProvider) : ICampaignStore
 {
@@ -37,7 +38,8 @@ internal sealed partial class TableCampaignStore(ConnectorTables tables, TimePro
             }
 
             var recipientsTable = await tables.GetAsync(RecipientsTable, cancellationToken).ConfigureAwait(false);
-            foreach (var batch in recipients.Chunk(BatchSize))
+            // A transaction is one partition's: group first (blocks of 200 are two whole chunks when indexes run 0..n-1).
+            foreach (var batch in recipients.GroupBy(r => RecipientEntity.Partition(r.CampaignId, r.Index), StringComparer.Ordinal).SelectMany(partition => partition.Chunk(BatchSize)))
             {
                 var actions = batch.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, RecipientEntity.From(r with { ETag = null })));
                 await recipientsTable.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
@@ -56,11 +58,20 @@ internal sealed class HookSubscriptionEntity : ITableEntity
     };
 }
 
-/// <summary>A placed call: PartitionKey <see cref="Open"/> or <see cref="Closed"/>, RowKey = escaped call id.</summary>
+/// <summary>
+/// A placed call: PartitionKey <see cref="Open"/> while it lives, then <see cref="ClosedPartition"/> (one of 256 by the
+/// call id's hash), RowKey = escaped call id.
+/// </summary>
 internal sealed class PlacedCallEntity : ITableEntity
 {
     public const string Open = "open";
-    public const string Closed = "closed";
+
+    /// <summary>
+    /// <c>closed-</c> + the first two hex digits of SHA-256 of the row key: a 256th of the closed calls each. (One
+    /// <c>closed</c> partition holding every call ever closed made each write to it a scan of that partition on Azurite.)
+    /// </summary>
+    public static string ClosedPartition(string rowKey) =>
+        "closed-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(rowKey)).AsSpan(0, 1));
 
     public string PartitionKey { get; set; } = string.Empty;
     public string RowKey { get; set; } = string.Empty;

@@ -6,8 +6,9 @@ namespace SynthflowConnector.Hooks;
 
 /// <summary>
 /// <see cref="IPlacedCallStore"/> on the <c>PlacedCalls</c> table: open calls in partition <c>open</c> (so the sweep's
-/// list is one partition query, however many calls have ended), closed ones moved to partition <c>closed</c> (still
-/// read for enrichment). RowKey = the escaped call id.
+/// list is one partition query, however many calls have ended), closed ones moved to one of 256 partitions
+/// <c>closed-xx</c> by the call id's hash (still read for enrichment; see <see cref="PlacedCallEntity.ClosedPartition"/>).
+/// RowKey = the escaped call id.
 /// </summary>
 internal sealed class TablePlacedCallStore(ConnectorTables tables, TimeProvider timeProvider) : IPlacedCallStore
 {
@@ -41,7 +42,7 @@ internal sealed class TablePlacedCallStore(ConnectorTables tables, TimeProvider 
                 return open.Value!.ToModel();
             }
 
-            var closed = await table.GetEntityIfExistsAsync<PlacedCallEntity>(PlacedCallEntity.Closed, key, cancellationToken: cancellationToken)
+            var closed = await table.GetEntityIfExistsAsync<PlacedCallEntity>(PlacedCallEntity.ClosedPartition(key), key, cancellationToken: cancellationToken)
                 .ConfigureAwait(false);
             return closed.HasValue ? closed.Value!.ToModel() : null;
         });
@@ -77,7 +78,7 @@ internal sealed class TablePlacedCallStore(ConnectorTables tables, TimeProvider 
 
             // Copy first, then delete: a crash between leaves it open (closed again next time), never lost.
             var row = open.Value!;
-            row.PartitionKey = PlacedCallEntity.Closed;
+            row.PartitionKey = PlacedCallEntity.ClosedPartition(key);
             row.ClosedAt = timeProvider.GetUtcNow();
             await table.UpsertEntityAsync(row, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
             try

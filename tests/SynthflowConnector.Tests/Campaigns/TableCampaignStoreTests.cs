@@ -164,6 +164,48 @@ public sealed class TableCampaignStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Recipients_live_in_partitions_of_200_which_every_read_spans_without_reaching_a_campaign_whose_id_starts_the_same()
+    {
+        var store = Store();
+        var campaign = NewCampaign();
+        var neighbour = NewCampaign() with { Id = campaign.Id + "0" };
+        var recipients = NewRecipients(campaign.Id, 450).Select((r, i) => r with { Index = i, NextAttemptAt = Now }).ToList();
+        await store.TryCreateAsync(campaign, recipients, CancellationToken.None);
+        await store.TryCreateAsync(neighbour, NewRecipients(neighbour.Id, 3), CancellationToken.None);
+
+        var raw = azurite.CreateConnectorTables(null);
+        var table = await raw.GetAsync(store.RecipientsTable, CancellationToken.None);
+        var partitions = new SortedSet<string>(StringComparer.Ordinal);
+        await foreach (var row in table.QueryAsync<TableEntity>(select: ["PartitionKey"]))
+        {
+            partitions.Add(row.PartitionKey);
+        }
+
+        Assert.Equal([campaign.Id + "$000", campaign.Id + "$001", campaign.Id + "$002", neighbour.Id + "$000"], partitions);
+        Assert.Equal(Enumerable.Range(0, 450), (await store.ListDueAsync(campaign.Id, Now, 1000, CancellationToken.None)).Select(r => r.Index));
+        var paged = new List<int>();
+        string? token = null;
+        do
+        {
+            var page = await store.ListRecipientsAsync(campaign.Id, null, token, 150, CancellationToken.None);
+            paged.AddRange(page.Items.Select(r => r.Index));
+            Assert.All(page.Items, r => Assert.Equal(campaign.Id, r.CampaignId));
+            token = page.ContinuationToken;
+        }
+        while (token is not null);
+
+        Assert.Equal(Enumerable.Range(0, 450), paged);
+        Assert.Equal(450, (await store.CountAsync(campaign.Id, CancellationToken.None)).Total);
+        var last = (await store.GetRecipientAsync(campaign.Id, 449, CancellationToken.None))!;
+        Assert.True(await store.TryUpdateRecipientAsync(last with { State = RecipientState.Done, NextAttemptAt = null }, CancellationToken.None));
+        Assert.Equal(RecipientState.Done, (await store.GetRecipientAsync(campaign.Id, 449, CancellationToken.None))!.State);
+
+        Assert.Equal(449, await store.CancelRecipientsAsync(campaign.Id, CancellationToken.None));
+        Assert.Equal(3, (await store.CountAsync(neighbour.Id, CancellationToken.None)).ByState[RecipientState.Pending]);
+        Assert.True(await store.HasActiveRecipientsAsync(neighbour.Id, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Suppressions_are_added_idempotently_read_listed_and_removed()
     {
         var store = new TableSuppressionStore(azurite.CreateConnectorTables()) { TableName = AzuriteFixture.UniqueTableName() };

@@ -135,6 +135,8 @@ public sealed class AzuriteFixture : IAsyncLifetime, IDisposable
     /// <summary>One Azurite service process (<c>azurite-table</c> or <c>azurite-queue</c>) on a free loopback port.</summary>
     private sealed class AzuriteService(string service, string binary, string workingDirectory) : IDisposable
     {
+        private const int MaxCapturedChars = 64 * 1024;
+
         private readonly StringBuilder _output = new();
         private Process? _process;
 
@@ -212,7 +214,8 @@ public sealed class AzuriteFixture : IAsyncLifetime, IDisposable
             };
             foreach (string argument in new[]
             {
-                "--inMemoryPersistence", "--disableTelemetry", "--skipApiVersionCheck",
+                // --silent: no access-log line per request (its cost was Azurite CPU and this process's memory).
+                "--inMemoryPersistence", "--disableTelemetry", "--skipApiVersionCheck", "--silent",
                 $"--{service}Host", "127.0.0.1", $"--{service}Port", port.ToString(CultureInfo.InvariantCulture),
             })
             {
@@ -231,7 +234,11 @@ public sealed class AzuriteFixture : IAsyncLifetime, IDisposable
 
             lock (_output)
             {
-                _output.AppendLine(line);
+                // Only start-up diagnostics are read from it: a bounded head is enough.
+                if (_output.Length < MaxCapturedChars)
+                {
+                    _output.AppendLine(line);
+                }
             }
 
             // Azurite prints "Azurite Table service is successfully listening at http://127.0.0.1:<port>" (Queue alike).

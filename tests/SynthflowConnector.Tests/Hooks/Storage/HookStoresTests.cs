@@ -100,6 +100,33 @@ public sealed class HookStoresTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Closed_calls_are_spread_over_256_partitions_by_the_call_ids_hash()
+    {
+        var store = PlacedCalls();
+        var ids = Enumerable.Range(0, 40).Select(i => $"call-{i}").ToList();
+        foreach (var id in ids)
+        {
+            await store.AddAsync(new PlacedCall { CallId = id, ModelId = "agent-1", PlacedAt = Now }, CancellationToken.None);
+            await store.CloseAsync(id, CancellationToken.None);
+        }
+
+        var table = await azurite.CreateConnectorTables().GetAsync(store.TableName, CancellationToken.None);
+        var partitions = new List<string>();
+        await foreach (var row in table.QueryAsync<Azure.Data.Tables.TableEntity>(select: ["PartitionKey"]))
+        {
+            partitions.Add(row.PartitionKey);
+        }
+
+        Assert.Equal(40, partitions.Count);
+        Assert.All(partitions, p => Assert.Matches("^closed-[0-9a-f]{2}$", p));
+        Assert.True(partitions.Distinct().Count() > 20, $"40 calls fell into {partitions.Distinct().Count()} partitions");
+        foreach (var id in ids)
+        {
+            Assert.Equal(id, (await store.GetAsync(id, CancellationToken.None))!.CallId);
+        }
+    }
+
+    [Fact]
     public async Task Reading_an_open_call_is_one_request_a_closed_or_unknown_one_two()
     {
         var counter = new RequestCountingPolicy();
