@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
@@ -68,8 +66,8 @@ internal sealed class TableCallLedger(ConnectorTables tables, IOptions<CallsOpti
     /// <summary>Keys are hashed: any text is a valid key, and table keys stay within the service's character rules.</summary>
     internal static (string Partition, string Row) LedgerKeys(string idempotencyKey)
     {
-        var digest = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(idempotencyKey)));
-        return ("ledger-" + digest[..2], digest);
+        var digest = TableKeys.Digest(idempotencyKey);
+        return (TableKeys.Bucket("ledger-", digest), digest);
     }
 
     private Task<TableClient> TableAsync(CancellationToken cancellationToken) => tables.GetAsync(options.Value.TableName, cancellationToken);

@@ -38,7 +38,7 @@ internal sealed partial class TableCampaignStore(ConnectorTables tables, TimePro
             }
 
             var recipientsTable = await tables.GetAsync(RecipientsTable, cancellationToken).ConfigureAwait(false);
-            // A transaction is one partition's: group first (blocks of 200 are two whole chunks when indexes run 0..n-1).
+            // A transaction is one partition's: group first (a block of RecipientEntity.PerPartition is whole chunks when indexes run 0..n-1).
             foreach (var batch in recipients.GroupBy(r => RecipientEntity.Partition(r.CampaignId, r.Index), StringComparer.Ordinal).SelectMany(partition => partition.Chunk(BatchSize)))
             {
                 var actions = batch.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, RecipientEntity.From(r with { ETag = null })));

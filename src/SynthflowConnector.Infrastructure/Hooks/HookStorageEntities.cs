@@ -1,8 +1,7 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
+using SynthflowConnector.Storage;
 
 namespace SynthflowConnector.Hooks;
 
@@ -67,11 +66,10 @@ internal sealed class PlacedCallEntity : ITableEntity
     public const string Open = "open";
 
     /// <summary>
-    /// <c>closed-</c> + the first two hex digits of SHA-256 of the row key: a 256th of the closed calls each. (One
+    /// <c>closed-</c> + the row key's <see cref="TableKeys.Bucket"/>: a 256th of the closed calls each. (One
     /// <c>closed</c> partition holding every call ever closed made each write to it a scan of that partition on Azurite.)
     /// </summary>
-    public static string ClosedPartition(string rowKey) =>
-        "closed-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(rowKey)).AsSpan(0, 1));
+    public static string ClosedPartition(string rowKey) => TableKeys.Bucket("closed-", TableKeys.Digest(rowKey));
 
     public string PartitionKey { get; set; } = string.Empty;
     public string RowKey { get; set; } = string.Empty;

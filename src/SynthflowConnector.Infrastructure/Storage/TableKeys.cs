@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Text;
+
 namespace SynthflowConnector.Storage;
 
 /// <summary>The Table service's rules for PartitionKey / RowKey values, checked before anything is sent.</summary>
@@ -33,6 +36,15 @@ internal static class TableKeys
 
         return key;
     }
+
+    /// <summary>Lowercase hex SHA-256 of the text's UTF-8 bytes: a fixed-length key of safe characters for any text.</summary>
+    public static string Digest(string value) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
+
+    /// <summary>
+    /// One of 256 partitions: <paramref name="prefix"/> + the first two hex digits of a <see cref="Digest"/>. Spreads
+    /// rows that would otherwise pile into one partition (which Azurite scans on every point operation).
+    /// </summary>
+    public static string Bucket(string prefix, string digest) => prefix + digest[..2];
 
     private static string Describe(RejectedValue value) => value switch
     {
