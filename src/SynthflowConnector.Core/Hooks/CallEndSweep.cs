@@ -8,7 +8,7 @@ namespace SynthflowConnector.Hooks;
 /// <summary>
 /// The polling safety net: for calls placed through the connector and not closed yet, lists each involved agent's calls
 /// since the oldest one was placed; a call that ended more than <see cref="HooksOptions.SweepGrace"/> ago without a
-/// stored event gets one built from <c>GET /v2/calls/{id}</c>, stored and queued exactly like a webhook. It also
+/// stored event gets one built from <c>GET /v2/calls/{id}</c>, queued exactly like a webhook. It also
 /// re-queues stored events whose fan-out never completed. Whether the schedule runs it is the hosts' concern
 /// (<see cref="HooksOptions.SweepEnabled"/>).
 /// </summary>
@@ -112,7 +112,7 @@ public sealed partial class CallEndSweep(
         return calls;
     }
 
-    /// <summary>Builds the event from Synthflow's call record, then stores and queues it like the receiver does.</summary>
+    /// <summary>Builds the event from Synthflow's call record and queues it like the receiver does.</summary>
     private async Task<bool> EmitAsync(PlacedCall placed, DateTimeOffset now, CancellationToken cancellationToken)
     {
         SynthflowCall call;
@@ -149,12 +149,10 @@ public sealed partial class CallEndSweep(
             Raw = call.ErrorMessage is { } errorMessage ? new JsonObject { ["error_message"] = errorMessage } : null,
         };
 
-        if (!await events.TryAddAsync(new StoredCallEvent { Event = callEnded }, cancellationToken).ConfigureAwait(false))
-        {
-            return false; // the webhook came in meanwhile
-        }
-
-        await queues.EnqueueEventAsync(new CallEventMessage(callEnded.CallId, callEnded.Status), cancellationToken).ConfigureAwait(false);
+        // Queued with its own claim, like a webhook: if the webhook came in meanwhile, the fan-out finds the event stored
+        // under the webhook's claim and drops this one.
+        var message = new CallEventMessage(callEnded.CallId, callEnded.Status) { Claim = CallEventIntake.NewClaim(), ReceivedAt = now, Event = callEnded };
+        await queues.EnqueueEventAsync(message, cancellationToken).ConfigureAwait(false);
         LogEmitted(logger, callEnded.CallId, callEnded.Status);
         return true;
     }

@@ -1,10 +1,13 @@
+using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
 
 namespace SynthflowConnector.Hooks;
 
 /// <summary>
-/// The receiver: verifies, parses, dedupes, stores and queues; the acknowledgement path, so it does nothing else.
+/// The receiver: verifies, parses and queues; the acknowledgement path, so it does nothing else. A webhook is one queue
+/// message carrying its body (the fan-out stores it and drops a duplicate); only a body over
+/// <see cref="MaxQueuedBodyBytes"/> is stored here first (a duplicate of it answered as one) and queued by reference.
 /// A store or queue fault propagates (as the store exceptions): the API answers 503 and, if Synthflow never retries,
 /// the sweep still finds the call (or re-queues the stored event's fan-out).
 /// </summary>
@@ -23,6 +26,16 @@ public sealed partial class CallEventIntake(
 
     /// <summary>Bodies above this are refused with 413 before parsing.</summary>
     public const int MaxBodyBytes = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Bodies up to this travel in the queue message (as a JSON string at most twice as long, under the queue's 64 KiB
+    /// with base64); larger ones are stored first and queued by reference. Synthflow's post-call webhook is about 2 KB
+    /// plus the transcript.
+    /// </summary>
+    public const int MaxQueuedBodyBytes = 20 * 1024;
+
+    /// <summary>A queue message's claim: 128 random bits.</summary>
+    public static string NewClaim() => RandomNumberGenerator.GetHexString(32, lowercase: true);
 
     public async Task<WebhookIntakeResult> AcceptAsync(ReadOnlyMemory<byte> body, string? signature, CancellationToken cancellationToken)
     {
@@ -68,14 +81,32 @@ public sealed partial class CallEventIntake(
             return new WebhookIntakeResult(WebhookIntakeStatus.Ignored, callEnded.CallId, $"Status '{callEnded.Status}' does not end a call.");
         }
 
-        var stored = new StoredCallEvent { Event = callEnded, OriginalBody = Encoding.UTF8.GetString(body.Span) };
-        if (!await events.TryAddAsync(stored, cancellationToken).ConfigureAwait(false))
+        var originalBody = Encoding.UTF8.GetString(body.Span);
+        if (body.Length <= MaxQueuedBodyBytes)
         {
-            LogDuplicate(logger, callEnded.CallId, callEnded.Status);
-            return new WebhookIntakeResult(WebhookIntakeStatus.Duplicate, callEnded.CallId);
+            // One storage request on the acknowledgement path: the queue message carries the webhook, and the fan-out
+            // stores it (insert-only under the message's claim, which is where a duplicate webhook is dropped).
+            var message = new CallEventMessage(callEnded.CallId, callEnded.Status)
+            {
+                Claim = NewClaim(),
+                ReceivedAt = callEnded.ReceivedAt,
+                OriginalBody = originalBody,
+            };
+            await queues.EnqueueEventAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            // Too large for a queue message: stored first (the dedupe, and the row the fan-out reads), then queued by reference.
+            var stored = new StoredCallEvent { Event = callEnded, OriginalBody = originalBody };
+            if (!await events.TryAddAsync(stored, cancellationToken).ConfigureAwait(false))
+            {
+                LogDuplicate(logger, callEnded.CallId, callEnded.Status);
+                return new WebhookIntakeResult(WebhookIntakeStatus.Duplicate, callEnded.CallId);
+            }
+
+            await queues.EnqueueEventAsync(new CallEventMessage(callEnded.CallId, callEnded.Status), cancellationToken).ConfigureAwait(false);
         }
 
-        await queues.EnqueueEventAsync(new CallEventMessage(callEnded.CallId, callEnded.Status), cancellationToken).ConfigureAwait(false);
         LogAccepted(logger, callEnded.CallId, callEnded.Status);
         foreach (var observer in _accepted)
         {
@@ -88,7 +119,7 @@ public sealed partial class CallEventIntake(
     [LoggerMessage(Level = LogLevel.Information, Message = "Accepted the webhook of call {CallId} ({Status})")]
     private static partial void LogAccepted(ILogger logger, string callId, string status);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Webhook of call {CallId} ({Status}) already accepted: acknowledged, not fanned out again")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Webhook of call {CallId} ({Status}) already stored: acknowledged, not fanned out again")]
     private static partial void LogDuplicate(ILogger logger, string callId, string status);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Webhook of call {CallId} has status {Status}, which does not end a call: acknowledged, ignored")]

@@ -6,7 +6,8 @@ using Microsoft.Extensions.Options;
 namespace SynthflowConnector.Hooks;
 
 /// <summary>
-/// Queue handler for <see cref="IHookQueues.DeliveriesQueue"/>: one POST; a retry is a new message with a backoff delay.
+/// One POST of one event to one target: the fan-out's first tries, and the handler of <see cref="IHookQueues.DeliveriesQueue"/>
+/// (retries, campaign deliveries, messages of an earlier version); a retry is a new message with a backoff delay.
 /// 2xx delivered; 404/410 removes the subscription; 408/429/5xx/no answer retried (base × 2^(try − 1), capped) until
 /// the retry window since the first try is used up, the last try falling at the window's end at the latest; anything
 /// else, or the window's end, gives up: the message goes to the poison queue and a failure record names the host.
@@ -28,10 +29,16 @@ public sealed partial class CallbackDelivery(
 {
     private readonly HookSubscriptionCache _subscriptions = subscriptionCache ?? HookSubscriptionCache.Uncached(subscriptions);
 
-    public async Task<DeliveryOutcome> HandleAsync(DeliveryMessage message, CancellationToken cancellationToken)
+    public Task<DeliveryOutcome> HandleAsync(DeliveryMessage message, CancellationToken cancellationToken) =>
+        HandleAsync(message, forwardBody: null, cancellationToken);
+
+    /// <param name="message">The delivery (its first try when the fan-out calls).</param>
+    /// <param name="forwardBody">For a forward, the webhook body when the caller holds it (else it is read from the stored event).</param>
+    /// <param name="cancellationToken">Stopping.</param>
+    public async Task<DeliveryOutcome> HandleAsync(DeliveryMessage message, string? forwardBody, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var target = await TargetAsync(message, cancellationToken).ConfigureAwait(false);
+        var target = await TargetAsync(message, forwardBody, cancellationToken).ConfigureAwait(false);
         if (target is null)
         {
             return DeliveryOutcome.Skipped;
@@ -84,7 +91,7 @@ public sealed partial class CallbackDelivery(
 
     private static string EventOf(DeliveryMessage message) => message.CampaignId is null ? HookEvents.CallEnded : HookEvents.CampaignCompleted;
 
-    private async Task<Target?> TargetAsync(DeliveryMessage message, CancellationToken cancellationToken)
+    private async Task<Target?> TargetAsync(DeliveryMessage message, string? forwardBody, CancellationToken cancellationToken)
     {
         if (message.CampaignId is { } campaignId)
         {
@@ -121,14 +128,9 @@ public sealed partial class CallbackDelivery(
             return new Target(subscription.CallbackUrl, HookJson.SerializeEvent(callEnded), null);
         }
 
-        var stored = await events.GetAsync(message.CallId, message.Status, cancellationToken).ConfigureAwait(false);
-        if (stored is null)
-        {
-            LogSkipped(logger, message.CallId, message.Status, "its event is not stored");
-            return null;
-        }
-
-        if (message.ForwardUrl is { } forwardUrl && stored.OriginalBody is { } original)
+        var original = message.ForwardUrl is null ? null
+            : forwardBody ?? (await events.GetAsync(message.CallId, message.Status, cancellationToken).ConfigureAwait(false))?.OriginalBody;
+        if (message.ForwardUrl is { } forwardUrl && original is not null)
         {
             // Forwarded as Synthflow sent it, with the signature Synthflow would have sent (only the call id is signed).
             var headers = secrets.Secret is { Length: > 0 } secret
@@ -137,7 +139,7 @@ public sealed partial class CallbackDelivery(
             return new Target(forwardUrl, Encoding.UTF8.GetBytes(original), headers);
         }
 
-        LogSkipped(logger, message.CallId, message.Status, "it names no target");
+        LogSkipped(logger, message.CallId, message.Status, message.ForwardUrl is null ? "it names no target" : "its event is not stored");
         return null;
     }
 

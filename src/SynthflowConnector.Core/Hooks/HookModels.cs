@@ -97,8 +97,18 @@ public sealed record StoredCallEvent
     /// <summary>The webhook body exactly as received (forwarded to a caller-supplied webhook URL); null when the sweep made the event.</summary>
     public string? OriginalBody { get; init; }
 
-    /// <summary>True once one delivery per matching subscription has been queued.</summary>
+    /// <summary>
+    /// True once the event's deliveries have been handed out: the first tries made (or queued, for a message from an
+    /// earlier version) and any retries queued. An event claimed by a queue message (<see cref="Claim"/>) is stored
+    /// fanned out: its message, not this row, carries the unfinished work.
+    /// </summary>
     public bool FannedOut { get; init; }
+
+    /// <summary>
+    /// The <see cref="CallEventMessage.Claim"/> of the queue message that stored the row (null for a row the receiver
+    /// stored before queueing it by reference): the same message handled again finds its own claim and goes on.
+    /// </summary>
+    public string? Claim { get; init; }
 }
 
 /// <summary>A call placed through make-a-call: what the sweep looks for and what enriches its event.</summary>
@@ -119,8 +129,29 @@ public sealed record PlacedCall
     public string? PacingSlotId { get; init; }
 }
 
-/// <summary>Queue message: an accepted event to fan out.</summary>
-public sealed record CallEventMessage(string CallId, string Status);
+/// <summary>
+/// Queue message: an accepted event to fan out. The receiver's and the sweep's messages carry the event itself
+/// (<see cref="Claim"/> set, with <see cref="OriginalBody"/> or <see cref="Event"/>), and the fan-out stores it; a webhook
+/// too large for a message is stored by the receiver first and queued by reference (only the call id and status).
+/// </summary>
+public sealed record CallEventMessage(string CallId, string Status)
+{
+    /// <summary>
+    /// 128 random bits naming this message: the fan-out stores the event under it, insert-only, so a second message for
+    /// the same (call id, status), a duplicate webhook, finds another claim and is dropped, while this message handled
+    /// again (a crash, a redelivery) finds its own and finishes. Null for a message by reference.
+    /// </summary>
+    public string? Claim { get; init; }
+
+    /// <summary>When the webhook was received (the event's <c>receivedAt</c>, which re-reading the body must give again).</summary>
+    public DateTimeOffset? ReceivedAt { get; init; }
+
+    /// <summary>The webhook body as received, read again by the fan-out (and forwarded as it is); null for the sweep's events.</summary>
+    public string? OriginalBody { get; init; }
+
+    /// <summary>The event itself when there is no body to read it from (the sweep builds it from Synthflow's call record).</summary>
+    public CallEndedEvent? Event { get; init; }
+}
 
 /// <summary>Queue message: one POST of one event to one target.</summary>
 public sealed record DeliveryMessage

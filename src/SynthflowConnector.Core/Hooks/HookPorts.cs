@@ -21,6 +21,13 @@ public interface ICallEventStore
     /// <returns>True when added; false when this (call id, status) was already stored (nothing changed).</returns>
     Task<bool> TryAddAsync(StoredCallEvent stored, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Stores <paramref name="stored"/> insert-only under its <see cref="StoredCallEvent.Claim"/>. True when stored now,
+    /// or stored earlier under the same claim (the same queue message handled again); false when this (call id, status)
+    /// is already stored under another claim or none (a duplicate: nothing changed).
+    /// </summary>
+    Task<bool> TryClaimAsync(StoredCallEvent stored, CancellationToken cancellationToken);
+
     Task<StoredCallEvent?> GetAsync(string callId, string status, CancellationToken cancellationToken);
 
     /// <summary>

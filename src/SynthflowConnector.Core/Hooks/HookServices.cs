@@ -6,10 +6,10 @@ namespace SynthflowConnector.Hooks;
 /// <summary>How the receiver answered a webhook.</summary>
 public enum WebhookIntakeStatus
 {
-    /// <summary>Stored and queued for fan-out (200).</summary>
+    /// <summary>Queued for fan-out (200); a duplicate of an earlier webhook is dropped there, not here.</summary>
     Accepted,
 
-    /// <summary>Already stored for this (call id, status): acknowledged, not fanned out again (200).</summary>
+    /// <summary>A webhook too large to queue whose (call id, status) is already stored: acknowledged, not fanned out again (200).</summary>
     Duplicate,
 
     /// <summary>Missing or wrong signature (401); nothing stored.</summary>

@@ -61,6 +61,7 @@ internal static class CallEventRows
             ["ModelId"] = callEnded.ModelId,
             ["AcceptedAt"] = callEnded.ReceivedAt,
             ["FannedOut"] = stored.FannedOut,
+            ["Claim"] = stored.Claim,
             ["HasBody"] = body is not null,
             ["Trimmed"] = trimmed.Count == 0 ? null : string.Join("; ", trimmed),
         };
@@ -78,6 +79,7 @@ internal static class CallEventRows
             Event = JsonSerializer.Deserialize(eventJson, Json.CallEndedEvent) ?? throw new JsonException("The stored event is empty."),
             OriginalBody = entity.GetBoolean("HasBody") == true ? ReadChunks(entity, BodyPrefix, entity.GetInt32("BodyParts") ?? 0) : null,
             FannedOut = entity.GetBoolean("FannedOut") == true,
+            Claim = entity.GetString("Claim"),
         };
     }
 

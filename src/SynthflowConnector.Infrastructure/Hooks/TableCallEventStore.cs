@@ -10,7 +10,9 @@ namespace SynthflowConnector.Hooks;
 /// split and trimmed as <see cref="CallEventRows"/> says.
 /// </summary>
 /// <remarks>
-/// "Fanned out" is findable without scanning the table: before an event is inserted, an index row goes into partition
+/// An event queued with its body (<see cref="CallEventMessage.Claim"/>) is stored by the fan-out, fanned out and with
+/// its claim, and has no index row: its queue message is the record of the unfinished work.
+/// For an event stored by the receiver and queued by reference, "fanned out" is findable without scanning the table: before an event is inserted, an index row goes into partition
 /// <c>$pending</c> of the same table, and it is deleted once the event is marked fanned out. A crash between two steps
 /// leaves an index row behind, never an event nobody can find; <see cref="ListNotFannedOutAsync"/> cleans up stale ones.
 /// </remarks>
@@ -39,6 +41,28 @@ internal sealed class TableCallEventStore(ConnectorTables tables) : ICallEventSt
             catch (RequestFailedException exception) when (exception.IsAlreadyExists())
             {
                 return false;
+            }
+        });
+    }
+
+    public Task<bool> TryClaimAsync(StoredCallEvent stored, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        ArgumentException.ThrowIfNullOrEmpty(stored.Claim, nameof(stored));
+        var entity = CallEventRows.ToEntity(stored);
+        return StorageFaults.RunAsync(async () =>
+        {
+            // No index row: the claiming queue message is what finds an unfinished fan-out again, not the sweep.
+            var table = await TableAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (RequestFailedException exception) when (exception.IsAlreadyExists())
+            {
+                var row = await ReadAsync(table, stored.Event.CallId, stored.Event.Status, cancellationToken).ConfigureAwait(false);
+                return row is not null && string.Equals(row.GetString("Claim"), stored.Claim, StringComparison.Ordinal);
             }
         });
     }

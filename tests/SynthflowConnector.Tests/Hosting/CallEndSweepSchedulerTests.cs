@@ -59,7 +59,7 @@ public sealed class CallEndSweepSchedulerTests(AzuriteFixture azurite)
             }
 
             Assert.True(summary.EventsEmitted >= 1, $"run {runs}: {summary}");
-            Assert.NotNull(stored);
+            stored = await FannedOutAsync(events, callId);
             Assert.Null(stored.OriginalBody);
             Assert.Equal(SandboxSeed.SalesEastModelId, stored.Event.ModelId);
             Assert.Equal(occurrence, stored.Event.ReceivedAt);
@@ -82,5 +82,24 @@ public sealed class CallEndSweepSchedulerTests(AzuriteFixture azurite)
         Assert.False(scheduler.NextOccurrence.IsCompleted);
         Assert.False(scheduler.NextRunCompleted.IsCompleted);
         Assert.Contains(host.Logs.Lines, line => line.Contains("call-end sweep scheduler is off (Hooks__SweepEnabled is false)", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// The event the Host's queue processor stores when it handles the sweep's message (woken by the local enqueue):
+    /// polls the table until it is there.
+    /// </summary>
+    private static async Task<StoredCallEvent> FannedOutAsync(ICallEventStore events, string callId)
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        while (true)
+        {
+            if (await events.GetAsync(callId, "completed", timeout.Token) is { } stored)
+            {
+                return stored;
+            }
+
+            // A poll of the emulator, not a wait for something to happen by itself: each round asks again.
+            await Task.Delay(TimeSpan.FromMilliseconds(50), timeout.Token);
+        }
     }
 }

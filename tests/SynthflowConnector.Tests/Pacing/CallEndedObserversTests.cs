@@ -6,15 +6,18 @@ using SynthflowConnector.Tests.Hooks.Core;
 
 namespace SynthflowConnector.Tests.Pacing;
 
-/// <summary>The fan-out tells every registered <see cref="ICallEndedObserver"/> of a call's end before marking it fanned out.</summary>
+/// <summary>The fan-out tells every registered <see cref="ICallEndedObserver"/> of a call's end before it delivers anything.</summary>
 public sealed class CallEndedObserversTests : IDisposable
 {
-    private readonly HookRig _rig = new();
+    private readonly RecordingSender _sender = new();
+    private readonly HookRig _rig;
+
+    public CallEndedObserversTests() => _rig = new HookRig(sender: _sender);
 
     public void Dispose() => _rig.Dispose();
 
     private CallEventFanOut FanOut(params ICallEndedObserver[] observers) =>
-        new(_rig.Events, _rig.PlacedCalls, _rig.Subscriptions, _rig.Queues, _rig.Synthflow, _rig.Clock, NullLogger<CallEventFanOut>.Instance, observers);
+        new(_rig.Events, _rig.PlacedCalls, _rig.Subscriptions, _rig.Delivery, _rig.Synthflow, _rig.Clock, NullLogger<CallEventFanOut>.Instance, observers);
 
     private async Task<PlacedCall> PlacedAndEndedAsync()
     {
@@ -26,8 +29,9 @@ public sealed class CallEndedObserversTests : IDisposable
     }
 
     [Fact]
-    public async Task Every_observer_hears_the_enriched_end_and_the_placed_call_before_it_counts_as_fanned_out()
+    public async Task Every_observer_hears_the_enriched_end_and_the_placed_call_before_anything_is_delivered()
     {
+        await _rig.SubscribeAsync(new Uri("https://flows.example/all"));
         var placed = await PlacedAndEndedAsync();
         var first = new RecordingObserver(_rig);
         var second = new RecordingObserver(_rig);
@@ -36,32 +40,40 @@ public sealed class CallEndedObserversTests : IDisposable
 
         foreach (var observer in new[] { first, second })
         {
-            var (callEnded, seenPlaced, fannedOutThen) = Assert.Single(observer.Seen);
+            var (callEnded, seenPlaced, deliveredThen) = Assert.Single(observer.Seen);
             Assert.Equal("key-7", callEnded.IdempotencyKey);
             Assert.Equal("https://rec.example/1.mp3", callEnded.RecordingUrl);
             Assert.Equal(placed, seenPlaced);
-            Assert.False(fannedOutThen);
+            Assert.Equal(0, deliveredThen);
         }
 
+        Assert.Single(_sender.Posts);
         Assert.True(_rig.Events[HookRig.CallId, "completed"]!.FannedOut);
     }
 
     [Fact]
-    public async Task An_observer_that_throws_leaves_the_event_to_be_redelivered_and_the_redelivery_tells_it_again()
+    public async Task An_observer_that_throws_leaves_the_message_to_be_redelivered_with_nothing_delivered_and_the_redelivery_tells_it_again()
     {
+        await _rig.SubscribeAsync(new Uri("https://flows.example/all"));
         await PlacedAndEndedAsync();
         var message = Assert.Single(_rig.Queues.Events);
         var flaky = new RecordingObserver(_rig) { Fault = new StoreUnavailableException("Table storage is unreachable.", 503) };
 
         await Assert.ThrowsAsync<StoreUnavailableException>(() => FanOut(flaky).HandleAsync(message, CancellationToken.None));
-        Assert.False(_rig.Events[HookRig.CallId, "completed"]!.FannedOut);
+        Assert.Empty(_sender.Posts);
         Assert.False(_rig.PlacedCalls.IsClosed(HookRig.CallId));
 
         flaky.Fault = null;
         await FanOut(flaky).HandleAsync(message, CancellationToken.None);
-        await FanOut(flaky).HandleAsync(message, CancellationToken.None); // a third copy: already fanned out, nobody told
         Assert.Equal(2, flaky.Seen.Count);
-        Assert.True(_rig.Events[HookRig.CallId, "completed"]!.FannedOut);
+        Assert.Single(_sender.Posts);
+        Assert.True(_rig.PlacedCalls.IsClosed(HookRig.CallId));
+
+        // The same webhook again is another message: its event is stored under the first one's claim, nobody is told.
+        await _rig.AcceptDocumentedAsync();
+        await FanOut(flaky).HandleAsync(_rig.Queues.Events.Last(), CancellationToken.None);
+        Assert.Equal(2, flaky.Seen.Count);
+        Assert.Single(_sender.Posts);
     }
 
     [Fact]
@@ -85,13 +97,13 @@ public sealed class CallEndedObserversTests : IDisposable
 
     private sealed class RecordingObserver(HookRig rig) : ICallEndedObserver
     {
-        public List<(CallEndedEvent Event, PlacedCall? Placed, bool FannedOutThen)> Seen { get; } = [];
+        public List<(CallEndedEvent Event, PlacedCall? Placed, int DeliveredThen)> Seen { get; } = [];
 
         public Exception? Fault { get; set; }
 
         public Task OnCallEndedAsync(CallEndedEvent callEnded, PlacedCall? placed, CancellationToken cancellationToken)
         {
-            Seen.Add((callEnded, placed, rig.Events[callEnded.CallId, callEnded.Status]!.FannedOut));
+            Seen.Add((callEnded, placed, ((RecordingSender)rig.Sender).Posts.Count));
             return Fault is { } fault ? Task.FromException(fault) : Task.CompletedTask;
         }
     }

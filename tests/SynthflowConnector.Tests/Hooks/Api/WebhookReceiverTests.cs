@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using SynthflowConnector.Hooks;
 using SynthflowConnector.Http;
 using SynthflowConnector.Tests.Http;
 using SynthflowConnector.Tests.Infrastructure;
@@ -43,7 +44,7 @@ public sealed class WebhookReceiverTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task A_signed_webhook_is_accepted_without_a_function_key_and_a_repeat_is_a_duplicate()
+    public async Task A_signed_webhook_is_accepted_without_a_function_key_and_a_repeat_is_acknowledged_too()
     {
         await using var host = await ConnectorHostHarness.StartAsync(azurite, settings: HookSettings.Unique());
         var callId = "call-" + Guid.NewGuid().ToString("N");
@@ -54,6 +55,21 @@ public sealed class WebhookReceiverTests(AzuriteFixture azurite)
         var receipt = await HttpAssert.OkAsync<WebhookReceipt>(first);
         Assert.True(receipt.Received);
         Assert.Null(receipt.Duplicate);
+        // The repeat is queued too, and dropped by the fan-out (WebhookTrustEndToEndTests): not known yet here.
+        Assert.True((await HttpAssert.OkAsync<WebhookReceipt>(second)).Received);
+    }
+
+    [Fact]
+    public async Task A_repeat_of_a_webhook_too_large_for_the_queue_is_answered_as_a_duplicate()
+    {
+        await using var host = await ConnectorHostHarness.StartAsync(azurite, settings: HookSettings.Unique());
+        var callId = "call-" + Guid.NewGuid().ToString("N");
+        var large = Payload(callId).Replace("bot: Hello", "bot: " + new string('x', CallEventIntake.MaxQueuedBodyBytes), StringComparison.Ordinal);
+
+        using var first = await host.Anonymous.SendAsync(Webhook(large, Sign(callId)));
+        using var second = await host.Anonymous.SendAsync(Webhook(large, Sign(callId)));
+
+        Assert.Null((await HttpAssert.OkAsync<WebhookReceipt>(first)).Duplicate);
         Assert.True((await HttpAssert.OkAsync<WebhookReceipt>(second)).Duplicate);
     }
 

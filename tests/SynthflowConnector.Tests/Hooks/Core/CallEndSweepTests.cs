@@ -5,7 +5,14 @@ namespace SynthflowConnector.Tests.Hooks.Core;
 
 public sealed class CallEndSweepTests : IDisposable
 {
-    private readonly HookRig _rig = new();
+    private readonly RecordingSender _sender;
+    private readonly HookRig _rig;
+
+    public CallEndSweepTests()
+    {
+        _sender = new RecordingSender();
+        _rig = new HookRig(sender: _sender);
+    }
 
     public void Dispose() => _rig.Dispose();
 
@@ -19,20 +26,49 @@ public sealed class CallEndSweepTests : IDisposable
         var summary = await _rig.Sweep.RunAsync(CancellationToken.None);
 
         Assert.Equal(new CallEndSweepSummary(OpenCalls: 1, AgentsListed: 1, EventsEmitted: 1, FanOutsRequeued: 0, Closed: 0), summary);
-        var stored = _rig.Events["call-1", "no-answer"]!;
-        Assert.Null(stored.OriginalBody);
-        Assert.Equal("key-1", stored.Event.IdempotencyKey);
-        Assert.Equal(HookRig.Agent, stored.Event.ModelId);
-        Assert.Equal(started.AddSeconds(20), stored.Event.EndTime);
-        Assert.Equal("+15550100", stored.Event.FromPhoneNumber);
-        Assert.Equal(_rig.Clock.GetUtcNow(), stored.Event.ReceivedAt);
+        var message = Assert.Single(_rig.Queues.Events);
+        Assert.NotNull(message.Claim);
+        Assert.Null(message.OriginalBody);
+        Assert.Equal("key-1", message.Event!.IdempotencyKey);
+        Assert.Equal(HookRig.Agent, message.Event.ModelId);
+        Assert.Equal(started.AddSeconds(20), message.Event.EndTime);
+        Assert.Equal("+15550100", message.Event.FromPhoneNumber);
+        Assert.Equal(_rig.Clock.GetUtcNow(), message.Event.ReceivedAt);
         var search = Assert.Single(_rig.Synthflow.Searches);
         Assert.Equal(HookRig.Agent, search.ModelId);
         Assert.Equal(started - TimeSpan.FromMinutes(1), search.From);
 
-        await _rig.FanOut.HandleAsync(Assert.Single(_rig.Queues.Events), CancellationToken.None);
-        Assert.Single(_rig.Queues.Deliveries);
+        await _rig.FanOut.HandleAsync(message, CancellationToken.None);
+        var stored = _rig.Events["call-1", "no-answer"]!;
+        Assert.Null(stored.OriginalBody);
+        Assert.Equal("key-1", stored.Event.IdempotencyKey);
+        Assert.True(stored.FannedOut);
+        var post = Assert.Single(_sender.Posts);
+        Assert.Equal(new Uri("https://flows.example/all"), post.Url);
+        Assert.Contains("\"callId\":\"call-1\"", post.Body, StringComparison.Ordinal);
         Assert.True(_rig.PlacedCalls.IsClosed("call-1"));
+    }
+
+    [Fact]
+    public async Task A_webhook_still_queued_when_the_grace_passes_and_the_sweeps_event_are_delivered_once()
+    {
+        await _rig.SubscribeAsync(new Uri("https://flows.example/all"));
+        var started = await PlaceAndEndAsync(HookRig.CallId, "completed", durationSeconds: 32);
+        await _rig.AcceptDocumentedAsync();
+        _rig.Clock.SetUtcNow(started + TimeSpan.FromMinutes(10));
+
+        var summary = await _rig.Sweep.RunAsync(CancellationToken.None);
+
+        Assert.Equal(1, summary.EventsEmitted); // nothing is stored until the fan-out: the sweep cannot tell the webhook came
+        Assert.Equal(2, _rig.Queues.Events.Count);
+        foreach (var message in _rig.Queues.Events.Reverse())
+        {
+            await _rig.FanOut.HandleAsync(message, CancellationToken.None);
+        }
+
+        Assert.Single(_sender.Posts);
+        Assert.Null(Assert.Single(_rig.Events.All).OriginalBody); // the sweep's event was first; the webhook was dropped
+        Assert.True(_rig.PlacedCalls.IsClosed(HookRig.CallId));
     }
 
     [Fact]
@@ -62,10 +98,12 @@ public sealed class CallEndSweepTests : IDisposable
     }
 
     [Fact]
-    public async Task A_call_whose_webhook_came_is_closed_without_a_second_event()
+    public async Task A_call_whose_stored_event_never_fanned_out_is_closed_and_its_fan_out_requeued_not_a_second_event()
     {
         var started = await PlaceAndEndAsync(HookRig.CallId, "completed", durationSeconds: 32);
-        await _rig.AcceptDocumentedAsync();
+        // Over 20 KiB: stored by the receiver and queued by reference; its fan-out never ran.
+        var large = HookRig.DocumentedWebhook().Replace("bot: Hello ...", "bot: " + new string('x', 25_000), StringComparison.Ordinal);
+        Assert.Equal(WebhookIntakeStatus.Accepted, (await _rig.ReceiveAsync(large)).Status);
         _rig.Clock.SetUtcNow(started + TimeSpan.FromMinutes(10));
         var queuedBefore = _rig.Queues.Events.Count;
 
@@ -75,7 +113,8 @@ public sealed class CallEndSweepTests : IDisposable
         Assert.Equal(1, summary.Closed);
         Assert.True(_rig.PlacedCalls.IsClosed(HookRig.CallId));
         Assert.Single(_rig.Events.All);
-        Assert.Equal(queuedBefore + 1, _rig.Queues.Events.Count); // the unfinished fan-out is re-queued, not a new event
+        Assert.Equal(queuedBefore + 1, _rig.Queues.Events.Count);
+        Assert.Null(_rig.Queues.Events.Last().Claim);
         Assert.Equal(1, summary.FanOutsRequeued);
     }
 

@@ -5,12 +5,15 @@ namespace SynthflowConnector.Tests.Hooks.Core;
 
 public sealed class CallEventFanOutTests : IDisposable
 {
-    private readonly HookRig _rig = new();
+    private readonly RecordingSender _sender = new();
+    private readonly HookRig _rig;
+
+    public CallEventFanOutTests() => _rig = new HookRig(sender: _sender);
 
     public void Dispose() => _rig.Dispose();
 
     [Fact]
-    public async Task One_delivery_per_matching_subscription_by_agent_and_status()
+    public async Task One_first_try_per_matching_subscription_by_agent_and_status()
     {
         var everything = await _rig.SubscribeAsync(new Uri("https://flows.example/all"));
         var thisAgent = await _rig.SubscribeAsync(new Uri("https://flows.example/agent"), HookRig.Agent);
@@ -22,27 +25,23 @@ public sealed class CallEventFanOutTests : IDisposable
 
         await _rig.FanOut.HandleAsync(Assert.Single(_rig.Queues.Events), CancellationToken.None);
 
-        var queued = _rig.Queues.Deliveries.ToList();
         Assert.Equal(
-            new[] { everything.Id, thisAgent.Id, completedOnly.Id }.Order(),
-            queued.Select(d => d.Message.SubscriptionId!).Order());
-        Assert.DoesNotContain(queued, d => d.Message.SubscriptionId == otherAgent.Id || d.Message.SubscriptionId == busyOnly.Id);
-        Assert.All(queued, d =>
-        {
-            Assert.Equal(TimeSpan.Zero, d.Delay);
-            Assert.Equal(1, d.Message.Attempt);
-            Assert.Equal(_rig.Clock.GetUtcNow(), d.Message.FirstQueuedAt);
-            Assert.Null(d.Message.ForwardUrl);
-        });
+            new[] { everything.CallbackUrl, thisAgent.CallbackUrl, completedOnly.CallbackUrl }.Select(u => u.AbsoluteUri).Order(),
+            _sender.Posts.Select(post => post.Url.AbsoluteUri).Order());
+        Assert.DoesNotContain(_sender.Posts, post => post.Url == otherAgent.CallbackUrl || post.Url == busyOnly.CallbackUrl);
+        Assert.All(_sender.Posts, post => Assert.Contains("\"recordingUrl\":\"https://rec.example/1.mp3\"", post.Body, StringComparison.Ordinal));
+        Assert.Empty(_rig.Queues.Deliveries);
         var stored = _rig.Events[HookRig.CallId, "completed"]!;
         Assert.True(stored.FannedOut);
+        Assert.Equal(Assert.Single(_rig.Queues.Events).Claim, stored.Claim);
         Assert.Equal("https://rec.example/1.mp3", stored.Event.RecordingUrl);
+        Assert.Contains("\"external_id\": \"test_external_id\"", stored.OriginalBody, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task A_placed_call_enriches_the_event_queues_the_forward_and_is_closed()
+    public async Task A_placed_call_enriches_the_event_forwards_the_webhook_and_is_closed()
     {
-        await _rig.SubscribeAsync(new Uri("https://flows.example/all"));
+        var all = await _rig.SubscribeAsync(new Uri("https://flows.example/all"));
         await _rig.PlacedCalls.AddAsync(new PlacedCall
         {
             CallId = HookRig.CallId, ModelId = HookRig.Agent, PlacedAt = _rig.Clock.GetUtcNow(), IdempotencyKey = "key-7",
@@ -53,9 +52,10 @@ public sealed class CallEventFanOutTests : IDisposable
 
         await _rig.FanOut.HandleAsync(Assert.Single(_rig.Queues.Events), CancellationToken.None);
 
-        var forward = Assert.Single(_rig.Queues.Deliveries, d => d.Message.SubscriptionId is null).Message;
-        Assert.Equal(new Uri("https://crm.example/hook?token=abc"), forward.ForwardUrl);
-        Assert.Single(_rig.Queues.Deliveries, d => d.Message.SubscriptionId is not null);
+        var forward = Assert.Single(_sender.Posts, post => post.Url == new Uri("https://crm.example/hook?token=abc"));
+        Assert.Equal(HookRig.DocumentedWebhook(), forward.Body);
+        Assert.Equal(WebhookSignature.Compute(HookRig.Secret, HookRig.CallId), forward.Headers![CallEventIntake.SignatureHeader]);
+        Assert.Single(_sender.To(all.CallbackUrl));
         var e = _rig.Events[HookRig.CallId, "completed"]!.Event;
         Assert.Equal("key-7", e.IdempotencyKey);
         Assert.Equal("+15550100", e.FromPhoneNumber);
@@ -86,26 +86,32 @@ public sealed class CallEventFanOutTests : IDisposable
 
         await _rig.FanOut.HandleAsync(Assert.Single(_rig.Queues.Events), CancellationToken.None);
 
-        Assert.Single(_rig.Queues.Deliveries);
+        Assert.Single(_sender.Posts);
         Assert.Null(_rig.Events[HookRig.CallId, "completed"]!.Event.RecordingUrl);
         Assert.True(_rig.Events[HookRig.CallId, "completed"]!.FannedOut);
     }
 
     [Fact]
-    public async Task A_redelivered_message_after_fan_out_queues_nothing_more()
+    public async Task A_duplicate_webhook_is_dropped_by_the_fan_out_and_the_same_message_again_delivers_again()
     {
         await _rig.SubscribeAsync(new Uri("https://flows.example/all"));
         await _rig.AcceptDocumentedAsync();
-        var message = Assert.Single(_rig.Queues.Events);
-        await _rig.FanOut.HandleAsync(message, CancellationToken.None);
+        await _rig.AcceptDocumentedAsync();
+        var (first, duplicate) = (_rig.Queues.Events.First(), _rig.Queues.Events.Last());
+        Assert.NotEqual(first.Claim, duplicate.Claim);
 
-        await _rig.FanOut.HandleAsync(message, CancellationToken.None);
+        await _rig.FanOut.HandleAsync(first, CancellationToken.None);
+        await _rig.FanOut.HandleAsync(duplicate, CancellationToken.None);
+        Assert.Single(_sender.Posts);
+        Assert.Contains(_rig.Logs.Lines, line => line.Contains("duplicate webhook", StringComparison.Ordinal));
 
-        Assert.Single(_rig.Queues.Deliveries);
+        // The queue only hands a message out again when it was not settled (a crash): at least once, so it delivers.
+        await _rig.FanOut.HandleAsync(first, CancellationToken.None);
+        Assert.Equal(2, _sender.Posts.Count);
     }
 
     [Fact]
-    public async Task The_deliveries_are_queued_at_once_not_one_after_another()
+    public async Task The_first_tries_are_made_at_once_not_one_after_another()
     {
         for (var i = 0; i < 3; i++)
         {
@@ -113,50 +119,81 @@ public sealed class CallEventFanOutTests : IDisposable
         }
 
         await _rig.AcceptDocumentedAsync();
-        var gated = new GatedQueues(expected: 3);
-        var fanOut = new CallEventFanOut(
-            _rig.Events, _rig.PlacedCalls, _rig.Subscriptions, gated, _rig.Synthflow, _rig.Clock,
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<CallEventFanOut>.Instance, subscriptionCache: _rig.SubscriptionCache);
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _sender.Gate = () =>
+        {
+            if (_sender.Posts.Count == 3)
+            {
+                all.TrySetResult();
+            }
 
-        // Each enqueue waits until all three have started: done one after another, this would never finish.
-        await fanOut.HandleAsync(Assert.Single(_rig.Queues.Events), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+            return all.Task;
+        };
 
-        Assert.Equal(3, gated.Started);
-        Assert.True(_rig.Events[HookRig.CallId, "completed"]!.FannedOut);
+        // Each POST waits until all three have started: made one after another, this would never finish.
+        await _rig.FanOut.HandleAsync(Assert.Single(_rig.Queues.Events), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(3, _sender.Posts.Count);
     }
 
     [Fact]
-    public async Task A_queue_fault_propagates_and_leaves_the_event_not_fanned_out()
+    public async Task A_refused_first_try_queues_its_retry_and_the_others_are_delivered()
     {
-        await _rig.SubscribeAsync(new Uri("https://flows.example/all"));
+        var failing = await _rig.SubscribeAsync(new Uri("https://flows.example/failing"));
+        var fine = await _rig.SubscribeAsync(new Uri("https://flows.example/fine"));
+        _sender.Answer = url => url == failing.CallbackUrl ? 503 : 200;
+        await _rig.AcceptDocumentedAsync();
+
+        await _rig.FanOut.HandleAsync(Assert.Single(_rig.Queues.Events), CancellationToken.None);
+
+        Assert.Single(_sender.To(fine.CallbackUrl));
+        var (retry, delay) = Assert.Single(_rig.Queues.Deliveries);
+        Assert.Equal(failing.Id, retry.SubscriptionId);
+        Assert.Equal(2, retry.Attempt);
+        Assert.Equal(_rig.Settings.RetryBaseDelay, delay);
+        Assert.Equal(_rig.Clock.GetUtcNow(), retry.FirstQueuedAt);
+        Assert.Equal(HookRig.CallId, retry.Event!.CallId);
+    }
+
+    [Fact]
+    public async Task A_retry_that_cannot_be_queued_throws_so_the_message_comes_back_and_tries_again()
+    {
+        var failing = await _rig.SubscribeAsync(new Uri("https://flows.example/failing"));
+        _sender.Answer = _ => 503;
         await _rig.AcceptDocumentedAsync();
         var message = Assert.Single(_rig.Queues.Events);
         _rig.Queues.Fault = new StoreUnavailableException("Queue storage is unreachable.", 503);
 
         await Assert.ThrowsAsync<StoreUnavailableException>(() => _rig.FanOut.HandleAsync(message, CancellationToken.None));
 
-        Assert.False(_rig.Events[HookRig.CallId, "completed"]!.FannedOut);
+        _rig.Queues.Fault = null;
+        await _rig.FanOut.HandleAsync(message, CancellationToken.None);
+        Assert.Equal(2, _sender.To(failing.CallbackUrl).Count);
+        Assert.Single(_rig.Queues.Deliveries);
     }
 
-    private sealed class GatedQueues(int expected) : IHookQueues
+    [Fact]
+    public async Task A_message_by_reference_reads_the_stored_event_and_marks_it_fanned_out()
     {
-        private readonly TaskCompletionSource _all = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _started;
+        await _rig.SubscribeAsync(new Uri("https://flows.example/all"));
+        var callEnded = await _rig.AcceptDocumentedAsync();
+        Assert.True(await _rig.Events.TryAddAsync(new StoredCallEvent { Event = callEnded, OriginalBody = HookRig.DocumentedWebhook() }, CancellationToken.None));
+        var byReference = new CallEventMessage(HookRig.CallId, "completed");
 
-        public int Started => Volatile.Read(ref _started);
+        await _rig.FanOut.HandleAsync(byReference, CancellationToken.None);
+        await _rig.FanOut.HandleAsync(byReference, CancellationToken.None);
 
-        public Task EnqueueEventAsync(CallEventMessage message, CancellationToken cancellationToken) => Task.CompletedTask;
+        Assert.Single(_sender.Posts);
+        Assert.True(_rig.Events[HookRig.CallId, "completed"]!.FannedOut);
+        Assert.Null(_rig.Events[HookRig.CallId, "completed"]!.Claim);
+    }
 
-        public Task EnqueueDeliveryAsync(DeliveryMessage message, TimeSpan delay, CancellationToken cancellationToken)
-        {
-            if (Interlocked.Increment(ref _started) == expected)
-            {
-                _all.SetResult();
-            }
+    [Fact]
+    public async Task A_message_whose_body_is_not_a_webhook_is_unreadable()
+    {
+        var message = new CallEventMessage(HookRig.CallId, "completed") { Claim = CallEventIntake.NewClaim(), ReceivedAt = _rig.Clock.GetUtcNow(), OriginalBody = "{}" };
 
-            return _all.Task;
-        }
-
-        public Task EnqueuePoisonAsync(DeliveryMessage message, CancellationToken cancellationToken) => Task.CompletedTask;
+        await Assert.ThrowsAsync<System.Text.Json.JsonException>(() => _rig.FanOut.HandleAsync(message, CancellationToken.None));
+        Assert.Empty(_rig.Events.All);
     }
 }

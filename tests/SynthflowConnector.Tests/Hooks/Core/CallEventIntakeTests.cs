@@ -9,32 +9,56 @@ public sealed class CallEventIntakeTests : IDisposable
 
     public void Dispose() => _rig.Dispose();
 
+    /// <summary>The documented webhook with a transcript long enough to go over <see cref="CallEventIntake.MaxQueuedBodyBytes"/>.</summary>
+    private static string LargeWebhook() =>
+        HookRig.DocumentedWebhook().Replace("bot: Hello ...", "bot: " + new string('x', CallEventIntake.MaxQueuedBodyBytes), StringComparison.Ordinal);
+
     [Fact]
-    public async Task A_signed_final_webhook_is_stored_once_with_its_body_and_queued_for_fan_out()
+    public async Task A_signed_final_webhook_is_queued_once_with_its_body_and_a_claim_and_nothing_is_stored_yet()
     {
         var body = HookRig.DocumentedWebhook();
 
         var result = await _rig.ReceiveAsync(body);
 
         Assert.Equal(new WebhookIntakeResult(WebhookIntakeStatus.Accepted, HookRig.CallId), result);
-        var stored = Assert.Single(_rig.Events.All);
-        Assert.Equal(body, stored.OriginalBody);
-        Assert.False(stored.FannedOut);
-        Assert.Equal(_rig.Clock.GetUtcNow(), stored.Event.ReceivedAt);
-        Assert.Equal(new CallEventMessage(HookRig.CallId, "completed"), Assert.Single(_rig.Queues.Events));
+        Assert.Empty(_rig.Events.All);
+        var message = Assert.Single(_rig.Queues.Events);
+        Assert.Equal((HookRig.CallId, "completed"), (message.CallId, message.Status));
+        Assert.Equal(body, message.OriginalBody);
+        Assert.Equal(_rig.Clock.GetUtcNow(), message.ReceivedAt);
+        Assert.Matches("^[0-9a-f]{32}$", message.Claim);
+        Assert.Null(message.Event);
         Assert.DoesNotContain(_rig.Logs.Lines, line => line.Contains("bot: Hello", StringComparison.Ordinal) || line.Contains(HookRig.Secret, StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task The_same_call_and_status_again_is_a_duplicate_and_not_queued_twice()
+    public async Task The_same_webhook_again_is_queued_under_another_claim_for_the_fan_out_to_drop()
     {
         await _rig.ReceiveAsync(HookRig.DocumentedWebhook());
 
         var again = await _rig.ReceiveAsync(HookRig.DocumentedWebhook());
 
+        Assert.Equal(WebhookIntakeStatus.Accepted, again.Status);
+        Assert.Equal(2, _rig.Queues.Events.Select(message => message.Claim).Distinct().Count());
+        Assert.Empty(_rig.Events.All);
+    }
+
+    [Fact]
+    public async Task A_large_webhook_is_stored_first_and_queued_by_reference_and_a_repeat_is_a_duplicate()
+    {
+        var body = LargeWebhook();
+        Assert.True(Encoding.UTF8.GetByteCount(body) > CallEventIntake.MaxQueuedBodyBytes);
+
+        var first = await _rig.ReceiveAsync(body);
+        var again = await _rig.ReceiveAsync(body);
+
+        Assert.Equal(WebhookIntakeStatus.Accepted, first.Status);
         Assert.Equal(WebhookIntakeStatus.Duplicate, again.Status);
-        Assert.Single(_rig.Events.All);
-        Assert.Single(_rig.Queues.Events);
+        var stored = Assert.Single(_rig.Events.All);
+        Assert.Equal(body, stored.OriginalBody);
+        Assert.False(stored.FannedOut);
+        Assert.Equal(_rig.Clock.GetUtcNow(), stored.Event.ReceivedAt);
+        Assert.Equal(new CallEventMessage(HookRig.CallId, "completed"), Assert.Single(_rig.Queues.Events));
     }
 
     [Fact]
@@ -123,20 +147,38 @@ public sealed class CallEventIntakeTests : IDisposable
     }
 
     [Fact]
-    public async Task A_store_fault_propagates_so_the_receiver_answers_503()
-    {
-        _rig.Events.Fault = new StoreUnavailableException("Table storage is unreachable.", 503);
-
-        await Assert.ThrowsAsync<StoreUnavailableException>(() => _rig.ReceiveAsync(HookRig.DocumentedWebhook()));
-        Assert.Empty(_rig.Queues.Events);
-    }
-
-    [Fact]
-    public async Task A_queue_fault_propagates_after_the_event_is_stored_for_the_sweep_to_requeue()
+    public async Task A_queue_fault_propagates_so_the_receiver_answers_503_and_nothing_is_stored()
     {
         _rig.Queues.Fault = new StoreUnavailableException("Queue storage is unreachable.", 503);
 
         await Assert.ThrowsAsync<StoreUnavailableException>(() => _rig.ReceiveAsync(HookRig.DocumentedWebhook()));
+        Assert.Empty(_rig.Events.All);
+    }
+
+    [Fact]
+    public async Task The_table_is_not_on_the_acknowledgement_path_of_a_webhook_that_fits_the_queue()
+    {
+        _rig.Events.Fault = new StoreUnavailableException("Table storage is unreachable.", 503);
+
+        Assert.Equal(WebhookIntakeStatus.Accepted, (await _rig.ReceiveAsync(HookRig.DocumentedWebhook())).Status);
+        Assert.Single(_rig.Queues.Events);
+    }
+
+    [Fact]
+    public async Task A_store_fault_on_a_large_webhook_propagates_and_nothing_is_queued()
+    {
+        _rig.Events.Fault = new StoreUnavailableException("Table storage is unreachable.", 503);
+
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => _rig.ReceiveAsync(LargeWebhook()));
+        Assert.Empty(_rig.Queues.Events);
+    }
+
+    [Fact]
+    public async Task A_queue_fault_on_a_large_webhook_propagates_after_it_is_stored_for_the_sweep_to_requeue()
+    {
+        _rig.Queues.Fault = new StoreUnavailableException("Queue storage is unreachable.", 503);
+
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => _rig.ReceiveAsync(LargeWebhook()));
         Assert.Single(_rig.Events.All);
     }
 }

@@ -178,14 +178,31 @@ public sealed class CallbackDeliveryTests : IAsyncLifetime, IDisposable
 
     private Task<DeliveryMessage> QueuedDeliveryAsync() => QueuedDeliveryAsync(_rig);
 
-    /// <summary>Receives the documented webhook, fans it out and takes the one delivery that gives.</summary>
+    /// <summary>
+    /// Receives the documented webhook, stores it as the fan-out does and answers the one delivery the fan-out would
+    /// hand <see cref="CallbackDelivery"/> for its first try (to the one subscription, or the placed call's forward).
+    /// </summary>
     private static async Task<DeliveryMessage> QueuedDeliveryAsync(HookRig rig)
     {
-        await rig.AcceptDocumentedAsync();
-        await rig.FanOut.HandleAsync(Assert.Single(rig.Queues.Events), CancellationToken.None);
-        var (message, delay) = rig.Queues.TakeDelivery();
-        Assert.Equal(TimeSpan.Zero, delay);
-        return message;
+        var callEnded = await rig.AcceptDocumentedAsync();
+        var queued = Assert.Single(rig.Queues.Events);
+        Assert.True(await rig.Events.TryClaimAsync(
+            new StoredCallEvent { Event = callEnded, OriginalBody = queued.OriginalBody, FannedOut = true, Claim = queued.Claim }, CancellationToken.None));
+        var now = rig.Clock.GetUtcNow();
+        var placed = await rig.PlacedCalls.GetAsync(HookRig.CallId, CancellationToken.None);
+        DeliveryMessage[] deliveries =
+        [
+            .. (await rig.Subscriptions.ListAsync(HookEvents.CallEnded, CancellationToken.None))
+                .Where(subscription => subscription.Matches(callEnded))
+                .Select(subscription => new DeliveryMessage
+                {
+                    CallId = callEnded.CallId, Status = callEnded.Status, SubscriptionId = subscription.Id, FirstQueuedAt = now, Event = callEnded,
+                }),
+            .. placed?.ForwardUrl is { } forwardUrl
+                ? [new DeliveryMessage { CallId = callEnded.CallId, Status = callEnded.Status, ForwardUrl = forwardUrl, FirstQueuedAt = now }]
+                : Array.Empty<DeliveryMessage>(),
+        ];
+        return Assert.Single(deliveries);
     }
 
     private sealed class HangingSender : ICallbackSender

@@ -7,32 +7,38 @@ namespace SynthflowConnector.Tests.Hooks.Core;
 /// <summary>
 /// A subscription delivery carries the enriched event, so it reads neither the event nor (within the cache's duration)
 /// the subscription; a message without one (from an older version, or too large for the queue) reads the stored event.
+/// The fan-out makes the first try itself, so the receiver here answers the first POST 503 and the test takes the
+/// retry that failure queued.
 /// </summary>
 public sealed class DeliveryCarriesEventTests : IAsyncLifetime, IDisposable
 {
     private readonly HookRig _rig = new();
     private CallbackReceiver _receiver = null!;
 
-    public async Task InitializeAsync() => _receiver = await CallbackReceiver.StartAsync();
+    public async Task InitializeAsync() => _receiver = await CallbackReceiver.StartAsync(503);
 
     public async Task DisposeAsync() => await _receiver.DisposeAsync();
 
     public void Dispose() => _rig.Dispose();
 
+    /// <summary>Fans the documented webhook out (its first try answered 503) and takes the retry it queued.</summary>
     private async Task<DeliveryMessage> FannedOutDeliveryAsync()
     {
         _rig.Synthflow.Calls[HookRig.CallId] = new SynthflowCall { CallId = HookRig.CallId, RecordingUrl = "https://rec.example/1.mp3" };
         await _rig.AcceptDocumentedAsync();
         await _rig.FanOut.HandleAsync(Assert.Single(_rig.Queues.Events), CancellationToken.None);
-        return _rig.Queues.TakeDelivery().Message;
+        var retry = _rig.Queues.TakeDelivery().Message;
+        Assert.Equal(2, retry.Attempt);
+        return retry;
     }
 
     [Fact]
     public async Task Subscription_deliveries_carry_the_enriched_event_and_a_forward_carries_none()
     {
-        await _rig.SubscribeAsync(_receiver.Url("flow"));
+        await using var down = await CallbackReceiver.StartAsync(503, 503);
+        await _rig.SubscribeAsync(down.Url("flow"));
         await _rig.PlacedCalls.AddAsync(
-            new PlacedCall { CallId = HookRig.CallId, ModelId = HookRig.Agent, PlacedAt = _rig.Clock.GetUtcNow(), ForwardUrl = _receiver.Url("crm"), IdempotencyKey = "key-9" },
+            new PlacedCall { CallId = HookRig.CallId, ModelId = HookRig.Agent, PlacedAt = _rig.Clock.GetUtcNow(), ForwardUrl = down.Url("crm"), IdempotencyKey = "key-9" },
             CancellationToken.None);
 
         _rig.Synthflow.Calls[HookRig.CallId] = new SynthflowCall { CallId = HookRig.CallId, RecordingUrl = "https://rec.example/1.mp3" };
@@ -45,6 +51,7 @@ public sealed class DeliveryCarriesEventTests : IAsyncLifetime, IDisposable
         Assert.Equal("https://rec.example/1.mp3", toSubscription.Event.RecordingUrl);
         Assert.Equal(_rig.Events[HookRig.CallId, "completed"]!.Event, toSubscription.Event);
         Assert.Null(Assert.Single(_rig.Queues.Deliveries, d => d.Message.ForwardUrl is not null).Message.Event);
+        Assert.Equal(2, down.Received.Count);
     }
 
     [Fact]
@@ -59,7 +66,8 @@ public sealed class DeliveryCarriesEventTests : IAsyncLifetime, IDisposable
 
         Assert.Equal(DeliveryOutcome.Delivered, await _rig.Delivery.HandleAsync(message, CancellationToken.None));
 
-        var json = JsonNode.Parse(Assert.Single(_receiver.Received).Body)!.AsObject();
+        Assert.Equal(2, _receiver.Received.Count);
+        var json = JsonNode.Parse(_receiver.Received.Last().Body)!.AsObject();
         Assert.Equal(HookRig.CallId, json["callId"]!.GetValue<string>());
         Assert.Equal("https://rec.example/1.mp3", json["recordingUrl"]!.GetValue<string>());
         Assert.True(json.ContainsKey("customEndCallReason"));
@@ -74,7 +82,8 @@ public sealed class DeliveryCarriesEventTests : IAsyncLifetime, IDisposable
 
         Assert.Equal(DeliveryOutcome.Delivered, await _rig.Delivery.HandleAsync(message, CancellationToken.None));
 
-        var json = JsonNode.Parse(Assert.Single(_receiver.Received).Body)!.AsObject();
+        Assert.Equal(2, _receiver.Received.Count);
+        var json = JsonNode.Parse(_receiver.Received.Last().Body)!.AsObject();
         Assert.Equal("https://rec.example/1.mp3", json["recordingUrl"]!.GetValue<string>());
         _rig.Events.Fault = new StoreUnavailableException("Table storage is unreachable.", 503);
         await Assert.ThrowsAsync<StoreUnavailableException>(() => _rig.Delivery.HandleAsync(message, CancellationToken.None));
@@ -83,15 +92,15 @@ public sealed class DeliveryCarriesEventTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task A_retry_carries_the_event_on()
     {
-        await using var flaky = await CallbackReceiver.StartAsync(503);
+        await using var flaky = await CallbackReceiver.StartAsync(503, 503);
         await _rig.SubscribeAsync(flaky.Url("flow"));
-        var first = await FannedOutDeliveryAsync();
+        var second = await FannedOutDeliveryAsync();
 
-        Assert.Equal(DeliveryOutcome.RetryQueued, await _rig.Delivery.HandleAsync(first, CancellationToken.None));
+        Assert.Equal(DeliveryOutcome.RetryQueued, await _rig.Delivery.HandleAsync(second, CancellationToken.None));
 
-        var (retry, _) = _rig.Queues.TakeDelivery();
-        Assert.Same(first.Event, retry.Event);
-        Assert.Equal(2, retry.Attempt);
+        var (third, _) = _rig.Queues.TakeDelivery();
+        Assert.Same(second.Event, third.Event);
+        Assert.Equal(3, third.Attempt);
     }
 
     [Fact]
@@ -103,13 +112,13 @@ public sealed class DeliveryCarriesEventTests : IAsyncLifetime, IDisposable
         await _rig.SubscriptionService.UnsubscribeAsync(HookEvents.CallEnded, subscription.Id, CancellationToken.None);
 
         Assert.Equal(DeliveryOutcome.Skipped, await _rig.Delivery.HandleAsync(message, CancellationToken.None));
-        Assert.Empty(_receiver.Received);
+        Assert.Single(_receiver.Received);
     }
 
     [Fact]
     public async Task A_404_clears_the_cache_so_the_next_delivery_to_that_subscription_is_skipped()
     {
-        await using var gone = await CallbackReceiver.StartAsync(404);
+        await using var gone = await CallbackReceiver.StartAsync(503, 404);
         await _rig.SubscribeAsync(gone.Url("flow"));
         var message = await FannedOutDeliveryAsync();
         await _rig.SubscriptionCache.ListAsync(HookEvents.CallEnded, CancellationToken.None);
@@ -117,7 +126,7 @@ public sealed class DeliveryCarriesEventTests : IAsyncLifetime, IDisposable
         Assert.Equal(DeliveryOutcome.SubscriptionRemoved, await _rig.Delivery.HandleAsync(message, CancellationToken.None));
 
         Assert.Equal(DeliveryOutcome.Skipped, await _rig.Delivery.HandleAsync(message, CancellationToken.None));
-        Assert.Single(gone.Received);
+        Assert.Equal(2, gone.Received.Count);
         Assert.Empty(await _rig.SubscriptionCache.ListAsync(HookEvents.CallEnded, CancellationToken.None));
     }
 }

@@ -58,7 +58,7 @@ internal sealed class HookRig : IDisposable
     public CallEventIntake Intake => new(SecretSource, Events, Queues, Clock, _loggers.CreateLogger<CallEventIntake>());
 
     public CallEventFanOut FanOut =>
-        new(Events, PlacedCalls, Subscriptions, Queues, Synthflow, Clock, _loggers.CreateLogger<CallEventFanOut>(), subscriptionCache: SubscriptionCache);
+        new(Events, PlacedCalls, Subscriptions, Delivery, Synthflow, Clock, _loggers.CreateLogger<CallEventFanOut>(), subscriptionCache: SubscriptionCache);
 
     public CallbackDelivery Delivery =>
         new(Events, Subscriptions, Queues, Failures, Sender, SecretSource, Options.Create(Settings), Clock, _loggers.CreateLogger<CallbackDelivery>(),
@@ -104,11 +104,13 @@ internal sealed class HookRig : IDisposable
         }
         """;
 
-    /// <summary>A stored, not yet fanned-out event as the receiver leaves it.</summary>
+    /// <summary>Accepts the documented webhook; answers the event its queued message carries (nothing is stored yet).</summary>
     public async Task<CallEndedEvent> AcceptDocumentedAsync(string status = "completed", string callId = CallId)
     {
         var result = await ReceiveAsync(DocumentedWebhook(status, callId), callId);
         Assert.Equal(WebhookIntakeStatus.Accepted, result.Status);
-        return Events[callId, status]!.Event;
+        var message = Queues.Events.Last(m => m.CallId == callId && m.Status == status);
+        Assert.NotNull(message.Claim);
+        return SynthflowWebhookParser.Parse(Encoding.UTF8.GetBytes(message.OriginalBody!), message.ReceivedAt!.Value).Event!;
     }
 }

@@ -8,7 +8,14 @@ namespace SynthflowConnector.Tests.Hooks.Core;
 /// </summary>
 public sealed class HookSubscriptionCacheTests : IDisposable
 {
-    private readonly HookRig _rig = new();
+    private readonly RecordingSender _sender;
+    private readonly HookRig _rig;
+
+    public HookSubscriptionCacheTests()
+    {
+        _sender = new RecordingSender();
+        _rig = new HookRig(sender: _sender);
+    }
 
     public void Dispose() => _rig.Dispose();
 
@@ -145,7 +152,7 @@ public sealed class HookSubscriptionCacheTests : IDisposable
     }
 
     [Fact]
-    public async Task Fan_out_after_an_unsubscribe_in_this_process_queues_nothing_for_it()
+    public async Task Fan_out_after_an_unsubscribe_in_this_process_delivers_nothing_to_it()
     {
         var kept = await _rig.SubscribeAsync(new Uri("https://flows.example/kept"));
         var dropped = await _rig.SubscribeAsync(new Uri("https://flows.example/dropped"));
@@ -155,7 +162,8 @@ public sealed class HookSubscriptionCacheTests : IDisposable
 
         await _rig.FanOut.HandleAsync(Assert.Single(_rig.Queues.Events), CancellationToken.None);
 
-        Assert.Equal(kept.Id, Assert.Single(_rig.Queues.Deliveries).Message.SubscriptionId);
+        Assert.Equal(kept.CallbackUrl, Assert.Single(_sender.Posts).Url);
+        Assert.Empty(_rig.Queues.Deliveries);
     }
 
     [Fact]
@@ -173,7 +181,7 @@ public sealed class HookSubscriptionCacheTests : IDisposable
             await _rig.FanOut.HandleAsync(message, CancellationToken.None);
         }
 
-        Assert.Equal(3, _rig.Queues.Deliveries.Count);
+        Assert.Equal(3, _sender.Posts.Count);
         Assert.Equal(1, _rig.Subscriptions.Lists);
     }
 }

@@ -22,6 +22,13 @@ internal sealed class InMemoryCallEventStore : ICallEventStore
         return Task.FromResult(_events.TryAdd((stored.Event.CallId, stored.Event.Status), stored));
     }
 
+    public Task<bool> TryClaimAsync(StoredCallEvent stored, CancellationToken cancellationToken)
+    {
+        ThrowIfFaulted();
+        var kept = _events.GetOrAdd((stored.Event.CallId, stored.Event.Status), stored);
+        return Task.FromResult(ReferenceEquals(kept, stored) || (kept.Claim is not null && kept.Claim == stored.Claim));
+    }
+
     public Task<StoredCallEvent?> GetAsync(string callId, string status, CancellationToken cancellationToken)
     {
         ThrowIfFaulted();
@@ -217,4 +224,29 @@ internal sealed class FixedSecret(string? secret) : IWebhookSecretSource
 internal sealed class FixedReceiverAddress(Uri? url) : IWebhookReceiverAddress
 {
     public Uri? ReceiverUrl { get; } = url;
+}
+
+/// <summary>A callback sender that records each POST and answers from <see cref="Answer"/> (200 unless told otherwise).</summary>
+internal sealed class RecordingSender : ICallbackSender
+{
+    public ConcurrentQueue<(Uri Url, string Body, IReadOnlyDictionary<string, string>? Headers)> Posts { get; } = new();
+
+    /// <summary>The answer to a POST to a URL: a status code, or null for no answer.</summary>
+    public Func<Uri, int?> Answer { get; set; } = _ => 200;
+
+    /// <summary>When set, every POST waits for it first (to hold deliveries in flight).</summary>
+    public Func<Task>? Gate { get; set; }
+
+    public async Task<CallbackResult> PostAsync(Uri url, ReadOnlyMemory<byte> jsonBody, IReadOnlyDictionary<string, string>? headers, CancellationToken cancellationToken)
+    {
+        Posts.Enqueue((url, System.Text.Encoding.UTF8.GetString(jsonBody.Span), headers));
+        if (Gate is { } gate)
+        {
+            await gate();
+        }
+
+        return Answer(url) is { } status ? new CallbackResult(status, null) : new CallbackResult(null, "no answer");
+    }
+
+    public IReadOnlyList<string> To(Uri url) => [.. Posts.Where(post => post.Url == url).Select(post => post.Body)];
 }

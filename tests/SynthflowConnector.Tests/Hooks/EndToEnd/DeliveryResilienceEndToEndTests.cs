@@ -92,11 +92,12 @@ public sealed class DeliveryResilienceEndToEndTests
         rig.Sandbox.SetCallStatus(callId, "completed");
         await callback.WhenReceivedAsync(1);
 
-        // The first Host stops while the callback still holds its POST: the delivery is not finished, its message stays.
+        // The first Host stops while the callback still holds its POST (the first try, made by the fan-out): the fan-out
+        // is not finished, so its call-events message stays, and the next Host handles it again under the same claim.
         await rig.StopHostAsync();
         var triedBeforeRestart = callback.Received.Count;
         callback.Release();
-        Assert.Equal(1, await rig.CountAsync(IHookQueues.DeliveriesQueue));
+        Assert.Equal(1, await rig.CountAsync(IHookQueues.EventsQueue));
 
         await using var restarted = await rig.StartAnotherHostAsync();
         await callback.WhenReceivedAsync(triedBeforeRestart + 1);

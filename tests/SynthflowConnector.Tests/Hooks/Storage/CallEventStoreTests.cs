@@ -54,6 +54,26 @@ public sealed class CallEventStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_claim_stores_the_event_fanned_out_again_for_its_own_claim_and_refuses_another()
+    {
+        var store = Store();
+        var claimed = new StoredCallEvent { Event = Event("claimed"), OriginalBody = "{\"call_id\":\"claimed\"}", FannedOut = true, Claim = "claim-a" };
+
+        Assert.True(await store.TryClaimAsync(claimed, CancellationToken.None));
+        Assert.True(await store.TryClaimAsync(claimed, CancellationToken.None)); // the same message handled again
+        Assert.False(await store.TryClaimAsync(claimed with { Event = Event("claimed") with { Duration = 1 }, Claim = "claim-b" }, CancellationToken.None));
+        Assert.False(await store.TryAddAsync(claimed with { Claim = null }, CancellationToken.None));
+
+        var read = await store.GetAsync("claimed", "completed", CancellationToken.None);
+        Assert.NotNull(read);
+        Assert.Equal(("claim-a", 42, true), (read.Claim, read.Event.Duration, read.FannedOut));
+        Assert.Equal(claimed.OriginalBody, read.OriginalBody);
+        Assert.True(await store.AnyForCallAsync("claimed", CancellationToken.None));
+        // Stored fanned out and without an index row: the sweep never re-queues it (its queue message does that).
+        Assert.Empty(await store.ListNotFannedOutAsync(Now.AddDays(1), CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Keys_the_table_service_refuses_are_escaped_and_read_back_as_sent()
     {
         var store = Store();
