@@ -18,7 +18,7 @@ public sealed class HookQueueProcessorOptions
     public int BatchSize { get; set; } = 32;
 
     /// <summary>Messages handled at once, per queue.</summary>
-    public int MaxConcurrency { get; set; } = 8;
+    public int MaxConcurrency { get; set; } = 16;
 
     /// <summary>How long a received message stays hidden from other receivers: a crashed handler's message reappears after it.</summary>
     public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromMinutes(2);

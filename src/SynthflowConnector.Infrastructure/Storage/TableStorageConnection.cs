@@ -27,6 +27,16 @@ public static class TableStorageConnection
     /// <summary>The Functions host's storage setting, used when no name is given.</summary>
     public const string DefaultConnectionName = "AzureWebJobsStorage";
 
+    /// <summary>
+    /// How long one storage request may take before the SDK abandons it and retries (its own default is 100 s). A table
+    /// or queue request takes milliseconds; one that hangs (a connection the service stopped answering) would otherwise
+    /// hold a webhook's acknowledgement, or a call, for minutes.
+    /// </summary>
+    public static readonly TimeSpan NetworkTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>The SDK's default <see cref="Azure.Core.RetryOptions.NetworkTimeout"/>, which <see cref="NetworkTimeout"/> replaces.</summary>
+    internal static readonly TimeSpan SdkDefaultNetworkTimeout = TimeSpan.FromSeconds(100);
+
     /// <summary>Creates a service client from the connection named <paramref name="connectionName"/>.</summary>
     /// <exception cref="InvalidOperationException">The connection is not configured in any supported form; the message names the setting.</exception>
     public static TableServiceClient CreateServiceClient(
@@ -36,6 +46,11 @@ public static class TableStorageConnection
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionName);
+        options ??= new TableClientOptions();
+        if (options.Retry.NetworkTimeout == SdkDefaultNetworkTimeout)
+        {
+            options.Retry.NetworkTimeout = NetworkTimeout;
+        }
 
         var connectionString = configuration[connectionName] ?? configuration.GetConnectionString(connectionName);
         if (!string.IsNullOrWhiteSpace(connectionString))
@@ -51,7 +66,7 @@ public static class TableStorageConnection
         return new TableServiceClient(endpoint, CreateCredential(section), options);
     }
 
-    private static TableServiceClient FromConnectionString(string connectionString, string connectionName, TableClientOptions? options)
+    private static TableServiceClient FromConnectionString(string connectionString, string connectionName, TableClientOptions options)
     {
         try
         {
