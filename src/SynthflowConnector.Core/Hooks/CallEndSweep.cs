@@ -151,8 +151,7 @@ public sealed partial class CallEndSweep(
 
         // Queued with its own claim, like a webhook: if the webhook came in meanwhile, the fan-out finds the event stored
         // under the webhook's claim and drops this one.
-        var message = new CallEventMessage(callEnded.CallId, callEnded.Status) { Claim = CallEventIntake.NewClaim(), ReceivedAt = now, Event = callEnded };
-        await queues.EnqueueEventAsync(message, cancellationToken).ConfigureAwait(false);
+        await queues.EnqueueEventAsync(CallEventMessage.Claiming(callEnded, originalBody: null), cancellationToken).ConfigureAwait(false);
         LogEmitted(logger, callEnded.CallId, callEnded.Status);
         return true;
     }

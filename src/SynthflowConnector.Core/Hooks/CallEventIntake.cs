@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
 
@@ -33,9 +32,6 @@ public sealed partial class CallEventIntake(
     /// plus the transcript.
     /// </summary>
     public const int MaxQueuedBodyBytes = 20 * 1024;
-
-    /// <summary>A queue message's claim: 128 random bits.</summary>
-    public static string NewClaim() => RandomNumberGenerator.GetHexString(32, lowercase: true);
 
     public async Task<WebhookIntakeResult> AcceptAsync(ReadOnlyMemory<byte> body, string? signature, CancellationToken cancellationToken)
     {
@@ -86,13 +82,7 @@ public sealed partial class CallEventIntake(
         {
             // One storage request on the acknowledgement path: the queue message carries the webhook, and the fan-out
             // stores it (insert-only under the message's claim, which is where a duplicate webhook is dropped).
-            var message = new CallEventMessage(callEnded.CallId, callEnded.Status)
-            {
-                Claim = NewClaim(),
-                ReceivedAt = callEnded.ReceivedAt,
-                OriginalBody = originalBody,
-            };
-            await queues.EnqueueEventAsync(message, cancellationToken).ConfigureAwait(false);
+            await queues.EnqueueEventAsync(CallEventMessage.Claiming(callEnded, originalBody), cancellationToken).ConfigureAwait(false);
         }
         else
         {

@@ -137,6 +137,25 @@ public sealed record PlacedCall
 public sealed record CallEventMessage(string CallId, string Status)
 {
     /// <summary>
+    /// The message that carries <paramref name="callEnded"/> under a new claim: its webhook body when there is one (the
+    /// fan-out reads the event from it again, and forwards it), else the event itself (the sweep's).
+    /// </summary>
+    public static CallEventMessage Claiming(CallEndedEvent callEnded, string? originalBody)
+    {
+        ArgumentNullException.ThrowIfNull(callEnded);
+        return new CallEventMessage(callEnded.CallId, callEnded.Status)
+        {
+            Claim = NewClaim(),
+            ReceivedAt = callEnded.ReceivedAt,
+            OriginalBody = originalBody,
+            Event = originalBody is null ? callEnded : null,
+        };
+    }
+
+    /// <summary>A new <see cref="Claim"/>: 128 random bits.</summary>
+    public static string NewClaim() => System.Security.Cryptography.RandomNumberGenerator.GetHexString(32, lowercase: true);
+
+    /// <summary>
     /// 128 random bits naming this message: the fan-out stores the event under it, insert-only, so a second message for
     /// the same (call id, status), a duplicate webhook, finds another claim and is dropped, while this message handled
     /// again (a crash, a redelivery) finds its own and finishes. Null for a message by reference.

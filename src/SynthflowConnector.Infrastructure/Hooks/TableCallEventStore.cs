@@ -11,10 +11,11 @@ namespace SynthflowConnector.Hooks;
 /// </summary>
 /// <remarks>
 /// An event queued with its body (<see cref="CallEventMessage.Claim"/>) is stored by the fan-out, fanned out and with
-/// its claim, and has no index row: its queue message is the record of the unfinished work.
-/// For an event stored by the receiver and queued by reference, "fanned out" is findable without scanning the table: before an event is inserted, an index row goes into partition
-/// <c>$pending</c> of the same table, and it is deleted once the event is marked fanned out. A crash between two steps
-/// leaves an index row behind, never an event nobody can find; <see cref="ListNotFannedOutAsync"/> cleans up stale ones.
+/// its claim, and has no index row: its queue message is the record of the unfinished work. For an event stored by the
+/// receiver and queued by reference, "fanned out" is findable without scanning the table: before an event is inserted,
+/// an index row goes into partition <c>$pending</c> of the same table, and it is deleted once the event is marked
+/// fanned out. A crash between two steps leaves an index row behind, never an event nobody can find;
+/// <see cref="ListNotFannedOutAsync"/> cleans up stale ones.
 /// </remarks>
 internal sealed class TableCallEventStore(ConnectorTables tables) : ICallEventStore
 {

@@ -191,7 +191,7 @@ public sealed class CallEventFanOutTests : IDisposable
     [Fact]
     public async Task A_message_whose_body_is_not_a_webhook_is_unreadable()
     {
-        var message = new CallEventMessage(HookRig.CallId, "completed") { Claim = CallEventIntake.NewClaim(), ReceivedAt = _rig.Clock.GetUtcNow(), OriginalBody = "{}" };
+        var message = new CallEventMessage(HookRig.CallId, "completed") { Claim = CallEventMessage.NewClaim(), ReceivedAt = _rig.Clock.GetUtcNow(), OriginalBody = "{}" };
 
         await Assert.ThrowsAsync<System.Text.Json.JsonException>(() => _rig.FanOut.HandleAsync(message, CancellationToken.None));
         Assert.Empty(_rig.Events.All);
