@@ -120,7 +120,8 @@ case "$command" in
         return
       fi
       mkdir -p .azurite
-      "node_modules/.bin/azurite-$service" --inMemoryPersistence --disableTelemetry --skipApiVersionCheck \
+      # The preload mends Azurite's in-memory queue GC, which otherwise stalls the service (tools/azurite-extent-gc-fix.cjs).
+      NODE_OPTIONS="--require $PWD/tools/azurite-extent-gc-fix.cjs" "node_modules/.bin/azurite-$service" --inMemoryPersistence --disableTelemetry --skipApiVersionCheck \
         "--${service}Host" 127.0.0.1 "--${service}Port" "$port" >".azurite/azurite-$service.log" 2>&1 &
       azurite_pids+=($!)
       for _ in $(seq 1 100); do port_open "$port" && break; sleep 0.1; done

@@ -25,6 +25,12 @@ internal static class Repository
     }
 
     /// <summary>
+    /// <c>NODE_OPTIONS</c> that preload <c>tools/azurite-extent-gc-fix.cjs</c> into Azurite: without it, Azurite's
+    /// in-memory queue GC blocks the service for over a minute once some 10,000 messages have passed.
+    /// </summary>
+    public static string AzuriteGcFixOption { get; } = $"--require \"{Path.Combine(Root, "tools", "azurite-extent-gc-fix.cjs")}\"";
+
+    /// <summary>
     /// The Host's own build output (its deps.json, runtimeconfig.json and appsettings.json beside it): the artifacts
     /// layout's sibling folder when the harness was built with --artifacts-path, else the Host project's bin folder.
     /// </summary>

@@ -58,18 +58,18 @@ internal sealed class HookSubscriptionEntity : ITableEntity
 }
 
 /// <summary>
-/// A placed call: PartitionKey <see cref="Open"/> while it lives, then <see cref="ClosedPartition"/> (one of 256 by the
-/// call id's hash), RowKey = escaped call id.
+/// A placed call: its record in <see cref="RecordPartition"/> (one of 256 by the call id's hash), and while it is open a
+/// copy in <see cref="Open"/>; RowKey = escaped call id in both.
 /// </summary>
 internal sealed class PlacedCallEntity : ITableEntity
 {
     public const string Open = "open";
 
     /// <summary>
-    /// <c>closed-</c> + the row key's <see cref="TableKeys.Bucket"/>: a 256th of the closed calls each. (One
-    /// <c>closed</c> partition holding every call ever closed made each write to it a scan of that partition on Azurite.)
+    /// <c>call-</c> + the row key's <see cref="TableKeys.Bucket"/>: a 256th of the calls each. (One partition holding
+    /// every call ever placed made each write to it a scan of that partition on Azurite.)
     /// </summary>
-    public static string ClosedPartition(string rowKey) => TableKeys.Bucket("closed-", TableKeys.Digest(rowKey));
+    public static string RecordPartition(string rowKey) => TableKeys.Bucket("call-", TableKeys.Digest(rowKey));
 
     public string PartitionKey { get; set; } = string.Empty;
     public string RowKey { get; set; } = string.Empty;
@@ -84,7 +84,6 @@ internal sealed class PlacedCallEntity : ITableEntity
     public string? ToPhoneNumber { get; set; }
     public string? FromPhoneNumber { get; set; }
     public string? PacingSlotId { get; set; }
-    public DateTimeOffset? ClosedAt { get; set; }
 
     public static PlacedCallEntity From(PlacedCall placed, string partition) => new()
     {

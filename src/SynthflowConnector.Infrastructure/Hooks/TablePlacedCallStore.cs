@@ -5,12 +5,13 @@ using SynthflowConnector.Storage;
 namespace SynthflowConnector.Hooks;
 
 /// <summary>
-/// <see cref="IPlacedCallStore"/> on the <c>PlacedCalls</c> table: open calls in partition <c>open</c> (so the sweep's
-/// list is one partition query, however many calls have ended), closed ones moved to one of 256 partitions
-/// <c>closed-xx</c> by the call id's hash (still read for enrichment; see <see cref="PlacedCallEntity.ClosedPartition"/>).
-/// RowKey = the escaped call id.
+/// <see cref="IPlacedCallStore"/> on the <c>PlacedCalls</c> table. Each call's record lives in one of 256 partitions
+/// <c>call-xx</c> by its id's hash (<see cref="PlacedCallEntity.RecordPartition"/>) and never moves, so reading it is one
+/// request whether the call is open, ended or unknown (the fan-out reads it for every webhook). While the call is open a
+/// copy sits in partition <c>open</c>, so the sweep's list is one partition query however many calls have ended; closing
+/// deletes that copy (one request). RowKey = the escaped call id in both.
 /// </summary>
-internal sealed class TablePlacedCallStore(ConnectorTables tables, TimeProvider timeProvider) : IPlacedCallStore
+internal sealed class TablePlacedCallStore(ConnectorTables tables) : IPlacedCallStore
 {
     /// <summary>The table's name; internal so tests can give each test its own table.</summary>
     internal string TableName { get; init; } = HookTables.PlacedCalls;
@@ -21,8 +22,13 @@ internal sealed class TablePlacedCallStore(ConnectorTables tables, TimeProvider 
         return StorageFaults.RunAsync(async () =>
         {
             var table = await tables.GetAsync(TableName, cancellationToken).ConfigureAwait(false);
-            await table.UpsertEntityAsync(PlacedCallEntity.From(placed, PlacedCallEntity.Open), TableUpdateMode.Replace, cancellationToken)
-                .ConfigureAwait(false);
+            var record = PlacedCallEntity.From(placed, PlacedCallEntity.RecordPartition(HookKeys.Escape(placed.CallId)));
+            var open = PlacedCallEntity.From(placed, PlacedCallEntity.Open);
+
+            // Both at once (different partitions, so no transaction): a failure of either throws, and the caller reports it.
+            await Task.WhenAll(
+                table.UpsertEntityAsync(record, TableUpdateMode.Replace, cancellationToken),
+                table.UpsertEntityAsync(open, TableUpdateMode.Replace, cancellationToken)).ConfigureAwait(false);
         });
     }
 
@@ -32,19 +38,10 @@ internal sealed class TablePlacedCallStore(ConnectorTables tables, TimeProvider 
         return StorageFaults.RunAsync(async () =>
         {
             var table = await tables.GetAsync(TableName, cancellationToken).ConfigureAwait(false);
-            // Open first: a webhook's call is almost always still open (one request). Closing copies the row to closed
-            // before deleting the open one, so a call not found open is found closed, if it was placed through us.
             var key = HookKeys.Escape(callId);
-            var open = await table.GetEntityIfExistsAsync<PlacedCallEntity>(PlacedCallEntity.Open, key, cancellationToken: cancellationToken)
+            var record = await table.GetEntityIfExistsAsync<PlacedCallEntity>(PlacedCallEntity.RecordPartition(key), key, cancellationToken: cancellationToken)
                 .ConfigureAwait(false);
-            if (open.HasValue)
-            {
-                return open.Value!.ToModel();
-            }
-
-            var closed = await table.GetEntityIfExistsAsync<PlacedCallEntity>(PlacedCallEntity.ClosedPartition(key), key, cancellationToken: cancellationToken)
-                .ConfigureAwait(false);
-            return closed.HasValue ? closed.Value!.ToModel() : null;
+            return record.HasValue ? record.Value!.ToModel() : null;
         });
     }
 
@@ -68,26 +65,13 @@ internal sealed class TablePlacedCallStore(ConnectorTables tables, TimeProvider 
         return StorageFaults.RunAsync(async () =>
         {
             var table = await tables.GetAsync(TableName, cancellationToken).ConfigureAwait(false);
-            var key = HookKeys.Escape(callId);
-            var open = await table.GetEntityIfExistsAsync<PlacedCallEntity>(PlacedCallEntity.Open, key, cancellationToken: cancellationToken)
-                .ConfigureAwait(false);
-            if (!open.HasValue)
-            {
-                return; // Never placed through us, or closed already.
-            }
-
-            // Copy first, then delete: a crash between leaves it open (closed again next time), never lost.
-            var row = open.Value!;
-            row.PartitionKey = PlacedCallEntity.ClosedPartition(key);
-            row.ClosedAt = timeProvider.GetUtcNow();
-            await table.UpsertEntityAsync(row, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
             try
             {
-                await table.DeleteEntityAsync(PlacedCallEntity.Open, key, ETag.All, cancellationToken).ConfigureAwait(false);
+                await table.DeleteEntityAsync(PlacedCallEntity.Open, HookKeys.Escape(callId), ETag.All, cancellationToken).ConfigureAwait(false);
             }
             catch (RequestFailedException exception) when (exception.IsNotFound())
             {
-                // Closed concurrently.
+                // Never placed through us, or closed already.
             }
         });
     }

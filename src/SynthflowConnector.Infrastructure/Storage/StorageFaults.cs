@@ -35,7 +35,22 @@ internal static class StorageFaults
         {
             throw Unauthenticated(exception, service);
         }
+        catch (AggregateException exception) when (IsUnanswered(exception))
+        {
+            throw Unanswered(exception, service);
+        }
     }
+
+    /// <summary>
+    /// The SDK's retries all ended without an answer (each try's network timeout, or a refused or reset connection): it
+    /// throws them together. The caller's own cancellation is never in one (the SDK rethrows that as it is).
+    /// </summary>
+    internal static bool IsUnanswered(AggregateException exception) =>
+        exception.InnerExceptions.Count > 0
+        && exception.InnerExceptions.All(inner => inner is OperationCanceledException or IOException or HttpRequestException or RequestFailedException { Status: 0 });
+
+    private static StoreUnavailableException Unanswered(AggregateException exception, string service) =>
+        new($"{service} did not answer ({exception.InnerExceptions.Count} tries).", null, exception);
 
     public static Task RunAsync(Func<Task> operation, string service = TableService)
     {
@@ -71,6 +86,10 @@ internal static class StorageFaults
                 catch (AuthenticationFailedException exception)
                 {
                     throw Unauthenticated(exception);
+                }
+                catch (AggregateException exception) when (IsUnanswered(exception))
+                {
+                    throw Unanswered(exception, TableService);
                 }
 
                 if (!more)

@@ -222,6 +222,14 @@ public sealed class AzuriteFixture : IAsyncLifetime, IDisposable
                 startInfo.ArgumentList.Add(argument);
             }
 
+            // Mends Azurite's in-memory queue GC, which otherwise blocks the service for seconds once thousands of
+            // messages have passed (tools/azurite-extent-gc-fix.cjs).
+            string gcFix = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(binary) ?? ".", "..", "..", "tools", "azurite-extent-gc-fix.cjs"));
+            if (File.Exists(gcFix))
+            {
+                startInfo.Environment["NODE_OPTIONS"] = $"{Environment.GetEnvironmentVariable("NODE_OPTIONS")} --require \"{gcFix}\"".TrimStart();
+            }
+
             return startInfo;
         }
 

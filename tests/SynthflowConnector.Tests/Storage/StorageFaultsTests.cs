@@ -42,6 +42,32 @@ public sealed class StorageFaultsTests
     }
 
     [Fact]
+    public async Task Retries_that_all_went_unanswered_are_StoreUnavailable()
+    {
+        // What the SDK throws when every try hit its network timeout or lost its connection.
+        var unanswered = new AggregateException(
+            "Retry failed after 3 tries.",
+            new TaskCanceledException("The operation was cancelled because it exceeded the configured timeout of 0:00:10."),
+            new IOException("Unable to read data from the transport connection."),
+            new RequestFailedException("Connection refused (127.0.0.1:10001)"));
+
+        var error = await Assert.ThrowsAsync<StoreUnavailableException>(
+            () => StorageFaults.RunAsync(() => Task.FromException(unanswered), StorageFaults.QueueService));
+
+        Assert.Null(error.Status);
+        Assert.Equal("Queue storage did not answer (3 tries).", error.Message);
+        Assert.Same(unanswered, error.InnerException);
+    }
+
+    [Fact]
+    public async Task An_aggregate_of_anything_else_is_not_called_a_storage_outage()
+    {
+        var bug = new AggregateException(new InvalidOperationException("a bug"));
+
+        Assert.Same(bug, await Assert.ThrowsAsync<AggregateException>(() => StorageFaults.RunAsync(() => Task.FromException(bug))));
+    }
+
+    [Fact]
     public async Task A_paged_read_failing_on_a_later_page_is_translated_after_the_items_already_read()
     {
         var read = new List<int>();
