@@ -217,12 +217,21 @@ public sealed partial class HookQueueProcessor(
         LogPoisoned(logger, binding.QueueName, message.MessageId, binding.PoisonQueueName, why);
     }
 
+    /// <summary>
+    /// Until a local enqueue or <paramref name="delay"/>. Woken by an enqueue, it waits <see cref="HookQueueProcessorOptions.WakeDelay"/>
+    /// more, so the messages queued meanwhile come in the same receive (at 200 webhooks/s, about one receive per four
+    /// messages instead of one per one or two: each receive is a storage request).
+    /// </summary>
     private async Task WaitAsync(Task woken, TimeSpan delay, CancellationToken stoppingToken)
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var sleep = Task.Delay(delay, timeProvider, cancel.Token);
-        await Task.WhenAny(woken, sleep).ConfigureAwait(false);
+        var first = await Task.WhenAny(woken, sleep).ConfigureAwait(false);
         await cancel.CancelAsync().ConfigureAwait(false);
+        if (first == woken && _options.WakeDelay > TimeSpan.Zero && !stoppingToken.IsCancellationRequested)
+        {
+            await Task.Delay(_options.WakeDelay, timeProvider, stoppingToken).ConfigureAwait(false);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Queue {Queue} is not processed: {Reason}")]

@@ -121,6 +121,10 @@ public sealed class ConnectorHostHarness : IAsyncDisposable
                 if (timeProvider is not null)
                 {
                     services.AddSingleton(timeProvider);
+
+                    // On a held clock the queue processors' wake delay would hold every local enqueue until the test
+                    // moves the clock; these tests are about what happens, not when (the delay has its own test).
+                    services.Configure<SynthflowConnector.Hooks.HookQueueProcessorOptions>(options => options.WakeDelay = TimeSpan.Zero);
                 }
 
                 configureServices?.Invoke(services);

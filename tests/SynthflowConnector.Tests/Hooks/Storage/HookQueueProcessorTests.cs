@@ -27,7 +27,8 @@ public sealed class HookQueueProcessorTests(AzuriteFixture azurite) : IDisposabl
         _services.GetRequiredService<IServiceScopeFactory>(),
         signal ?? new HookQueueSignal(),
         [binding],
-        Options.Create(new HookQueueProcessorOptions { FailedMessageDelay = TimeSpan.Zero }),
+        // No wake delay: these tests hold the clock still (the delay has its own test).
+        Options.Create(new HookQueueProcessorOptions { FailedMessageDelay = TimeSpan.Zero, WakeDelay = TimeSpan.Zero }),
         time ?? TimeProvider.System,
         NullLogger<HookQueueProcessor>.Instance);
 
@@ -149,7 +150,7 @@ public sealed class HookQueueProcessorTests(AzuriteFixture azurite) : IDisposabl
         });
         var hookQueues = new StorageHookQueues(_queues, signal);
         using var processor = new HookQueueProcessor(
-            counted, _services.GetRequiredService<IServiceScopeFactory>(), signal, [binding], Options.Create(new HookQueueProcessorOptions()), time, NullLogger<HookQueueProcessor>.Instance);
+            counted, _services.GetRequiredService<IServiceScopeFactory>(), signal, [binding], Options.Create(new HookQueueProcessorOptions { WakeDelay = TimeSpan.Zero }), time, NullLogger<HookQueueProcessor>.Instance);
         int Receives() => receives.Requests.Count(request => request.StartsWith("GET ", StringComparison.Ordinal) && request.Contains("numofmessages", StringComparison.OrdinalIgnoreCase));
 
         await hookQueues.SendAsync(queueName, HookQueueMessages.Serialize(new CallEventMessage("first", "completed")), TimeSpan.Zero, CancellationToken.None);
@@ -163,5 +164,64 @@ public sealed class HookQueueProcessorTests(AzuriteFixture azurite) : IDisposabl
         Assert.Equal(2, Receives());
         Assert.Equal(DateTimeOffset.UnixEpoch, time.GetUtcNow());
         Assert.Equal(0, await CountAsync(queueName));
+    }
+
+    [Fact]
+    public async Task A_wake_up_waits_the_wake_delay_so_what_is_queued_meanwhile_comes_in_the_same_receive()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var signal = new HookQueueSignal();
+        var queueName = AzuriteFixture.UniqueQueueName();
+        var receives = new RequestCountingPolicy();
+        var options = new Azure.Storage.Queues.QueueClientOptions();
+        options.AddPolicy(receives, Azure.Core.HttpPipelinePosition.PerRetry);
+        var handled = new ConcurrentQueue<string>();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var binding = new HookQueueBinding(queueName, (_, body, _) =>
+        {
+            var callId = HookQueueMessages.ReadCallEvent(body).CallId;
+            handled.Enqueue(callId);
+            (callId == "zero" ? started : null)?.TrySetResult();
+            if (handled.Count == 3)
+            {
+                all.TrySetResult();
+            }
+
+            return Task.CompletedTask;
+        });
+        var hookQueues = new StorageHookQueues(_queues, signal);
+        var wakeDelay = TimeSpan.FromMinutes(5);
+        using var processor = new HookQueueProcessor(
+            azurite.CreateConnectorQueues(options), _services.GetRequiredService<IServiceScopeFactory>(), signal, [binding],
+            Options.Create(new HookQueueProcessorOptions { WakeDelay = wakeDelay, MinPollDelay = TimeSpan.FromHours(1), MaxPollDelay = TimeSpan.FromHours(1) }),
+            time, NullLogger<HookQueueProcessor>.Instance);
+        int Receives() => receives.Requests.Count(request => request.StartsWith("GET ", StringComparison.Ordinal) && request.Contains("numofmessages", StringComparison.OrdinalIgnoreCase));
+
+        // The processor's first receive gets "zero" (fewer than it asked for): then it waits for a wake-up or an hour.
+        await hookQueues.SendAsync(queueName, HookQueueMessages.Serialize(new CallEventMessage("zero", "completed")), TimeSpan.Zero, CancellationToken.None);
+        await processor.StartAsync(CancellationToken.None);
+        await started.Task.WaitAsync(Patience);
+
+        // The first enqueue wakes it; the second comes while it waits out the wake delay (the clock stands still).
+        await hookQueues.SendAsync(queueName, HookQueueMessages.Serialize(new CallEventMessage("first", "completed")), TimeSpan.Zero, CancellationToken.None);
+        await hookQueues.SendAsync(queueName, HookQueueMessages.Serialize(new CallEventMessage("second", "completed")), TimeSpan.Zero, CancellationToken.None);
+        Assert.Equal(["zero"], handled);
+
+        // Only the wake delay's end lets it receive (the poll delay is an hour): step the clock until both are handled
+        // (the processor may not have started the delay's timer when the clock first moves).
+        using var patience = new CancellationTokenSource(Patience);
+        while (!all.Task.IsCompleted)
+        {
+            time.Advance(wakeDelay);
+            await Task.WhenAny(all.Task, Task.Delay(TimeSpan.FromMilliseconds(20), patience.Token));
+            patience.Token.ThrowIfCancellationRequested();
+        }
+
+        await processor.StopAsync(CancellationToken.None).WaitAsync(Patience);
+
+        // One receive at start, one after the wake delay with both messages.
+        Assert.Equal(2, Receives());
+        Assert.Equal(["first", "second", "zero"], handled.Order(StringComparer.Ordinal));
     }
 }
