@@ -32,6 +32,16 @@ public sealed class HookQueueProcessorTests(AzuriteFixture azurite) : IDisposabl
         time ?? TimeProvider.System,
         NullLogger<HookQueueProcessor>.Instance);
 
+    /// <summary>Queues whose message receives are counted (a GET with <c>numofmessages</c>).</summary>
+    private (ConnectorQueues Queues, Func<int> Receives) CountingReceives()
+    {
+        var requests = new RequestCountingPolicy();
+        var options = new Azure.Storage.Queues.QueueClientOptions();
+        options.AddPolicy(requests, Azure.Core.HttpPipelinePosition.PerRetry);
+        return (azurite.CreateConnectorQueues(options), () => requests.Requests.Count(request =>
+            request.StartsWith("GET ", StringComparison.Ordinal) && request.Contains("numofmessages", StringComparison.OrdinalIgnoreCase)));
+    }
+
     private HookQueueBinding Recording(string queueName, Func<CallEventMessage, bool>? fails = null) => new(queueName, (provider, body, _) =>
     {
         Assert.NotNull(provider.GetService<IServiceScopeFactory>());
@@ -137,10 +147,7 @@ public sealed class HookQueueProcessorTests(AzuriteFixture azurite) : IDisposabl
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         var signal = new HookQueueSignal();
         var queueName = AzuriteFixture.UniqueQueueName();
-        var receives = new RequestCountingPolicy();
-        var options = new Azure.Storage.Queues.QueueClientOptions();
-        options.AddPolicy(receives, Azure.Core.HttpPipelinePosition.PerRetry);
-        var counted = azurite.CreateConnectorQueues(options);
+        var (counted, receives) = CountingReceives();
         var seen = new ConcurrentDictionary<string, TaskCompletionSource>();
         TaskCompletionSource Seen(string callId) => seen.GetOrAdd(callId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         var binding = new HookQueueBinding(queueName, (_, body, _) =>
@@ -151,7 +158,6 @@ public sealed class HookQueueProcessorTests(AzuriteFixture azurite) : IDisposabl
         var hookQueues = new StorageHookQueues(_queues, signal);
         using var processor = new HookQueueProcessor(
             counted, _services.GetRequiredService<IServiceScopeFactory>(), signal, [binding], Options.Create(new HookQueueProcessorOptions { WakeDelay = TimeSpan.Zero }), time, NullLogger<HookQueueProcessor>.Instance);
-        int Receives() => receives.Requests.Count(request => request.StartsWith("GET ", StringComparison.Ordinal) && request.Contains("numofmessages", StringComparison.OrdinalIgnoreCase));
 
         await hookQueues.SendAsync(queueName, HookQueueMessages.Serialize(new CallEventMessage("first", "completed")), TimeSpan.Zero, CancellationToken.None);
         await processor.StartAsync(CancellationToken.None);
@@ -161,7 +167,7 @@ public sealed class HookQueueProcessorTests(AzuriteFixture azurite) : IDisposabl
         await processor.StopAsync(CancellationToken.None).WaitAsync(Patience);
 
         // One receive at start, one for the wake-up: none straight after a receive that got 1 message of the 16 it asked for.
-        Assert.Equal(2, Receives());
+        Assert.Equal(2, receives());
         Assert.Equal(DateTimeOffset.UnixEpoch, time.GetUtcNow());
         Assert.Equal(0, await CountAsync(queueName));
     }
@@ -172,9 +178,7 @@ public sealed class HookQueueProcessorTests(AzuriteFixture azurite) : IDisposabl
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         var signal = new HookQueueSignal();
         var queueName = AzuriteFixture.UniqueQueueName();
-        var receives = new RequestCountingPolicy();
-        var options = new Azure.Storage.Queues.QueueClientOptions();
-        options.AddPolicy(receives, Azure.Core.HttpPipelinePosition.PerRetry);
+        var (counted, receives) = CountingReceives();
         var handled = new ConcurrentQueue<string>();
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -193,10 +197,9 @@ public sealed class HookQueueProcessorTests(AzuriteFixture azurite) : IDisposabl
         var hookQueues = new StorageHookQueues(_queues, signal);
         var wakeDelay = TimeSpan.FromMinutes(5);
         using var processor = new HookQueueProcessor(
-            azurite.CreateConnectorQueues(options), _services.GetRequiredService<IServiceScopeFactory>(), signal, [binding],
+            counted, _services.GetRequiredService<IServiceScopeFactory>(), signal, [binding],
             Options.Create(new HookQueueProcessorOptions { WakeDelay = wakeDelay, MinPollDelay = TimeSpan.FromHours(1), MaxPollDelay = TimeSpan.FromHours(1) }),
             time, NullLogger<HookQueueProcessor>.Instance);
-        int Receives() => receives.Requests.Count(request => request.StartsWith("GET ", StringComparison.Ordinal) && request.Contains("numofmessages", StringComparison.OrdinalIgnoreCase));
 
         // The processor's first receive gets "zero" (fewer than it asked for): then it waits for a wake-up or an hour.
         await hookQueues.SendAsync(queueName, HookQueueMessages.Serialize(new CallEventMessage("zero", "completed")), TimeSpan.Zero, CancellationToken.None);
@@ -221,7 +224,7 @@ public sealed class HookQueueProcessorTests(AzuriteFixture azurite) : IDisposabl
         await processor.StopAsync(CancellationToken.None).WaitAsync(Patience);
 
         // One receive at start, one after the wake delay with both messages.
-        Assert.Equal(2, Receives());
+        Assert.Equal(2, receives());
         Assert.Equal(["first", "second", "zero"], handled.Order(StringComparer.Ordinal));
     }
 }
