@@ -25,10 +25,7 @@ public static class QueueStorageConnection
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionName);
         options ??= new QueueClientOptions();
         options.MessageEncoding = QueueMessageEncoding.Base64;
-        if (options.Retry.NetworkTimeout == TableStorageConnection.SdkDefaultNetworkTimeout)
-        {
-            options.Retry.NetworkTimeout = TableStorageConnection.NetworkTimeout;
-        }
+        TableStorageConnection.UseNetworkTimeout(options.Retry);
 
         var connectionString = configuration[connectionName] ?? configuration.GetConnectionString(connectionName);
         if (!string.IsNullOrWhiteSpace(connectionString))

@@ -35,7 +35,20 @@ public static class TableStorageConnection
     public static readonly TimeSpan NetworkTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>The SDK's default <see cref="Azure.Core.RetryOptions.NetworkTimeout"/>, which <see cref="NetworkTimeout"/> replaces.</summary>
-    internal static readonly TimeSpan SdkDefaultNetworkTimeout = TimeSpan.FromSeconds(100);
+    private static readonly TimeSpan SdkDefaultNetworkTimeout = TimeSpan.FromSeconds(100);
+
+    /// <summary>
+    /// <see cref="NetworkTimeout"/> for a table or queue client whose options left the SDK's default; a caller's own
+    /// choice is kept. The one place both builders take it from.
+    /// </summary>
+    internal static void UseNetworkTimeout(Azure.Core.RetryOptions retry)
+    {
+        ArgumentNullException.ThrowIfNull(retry);
+        if (retry.NetworkTimeout == SdkDefaultNetworkTimeout)
+        {
+            retry.NetworkTimeout = NetworkTimeout;
+        }
+    }
 
     /// <summary>Creates a service client from the connection named <paramref name="connectionName"/>.</summary>
     /// <exception cref="InvalidOperationException">The connection is not configured in any supported form; the message names the setting.</exception>
@@ -47,10 +60,7 @@ public static class TableStorageConnection
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionName);
         options ??= new TableClientOptions();
-        if (options.Retry.NetworkTimeout == SdkDefaultNetworkTimeout)
-        {
-            options.Retry.NetworkTimeout = NetworkTimeout;
-        }
+        UseNetworkTimeout(options.Retry);
 
         var connectionString = configuration[connectionName] ?? configuration.GetConnectionString(connectionName);
         if (!string.IsNullOrWhiteSpace(connectionString))

@@ -180,18 +180,13 @@ public sealed class HookQueueProcessorTests(AzuriteFixture azurite) : IDisposabl
         var queueName = AzuriteFixture.UniqueQueueName();
         var (counted, receives) = CountingReceives();
         var handled = new ConcurrentQueue<string>();
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var seen = new ConcurrentDictionary<string, TaskCompletionSource>();
+        TaskCompletionSource Seen(string callId) => seen.GetOrAdd(callId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         var binding = new HookQueueBinding(queueName, (_, body, _) =>
         {
             var callId = HookQueueMessages.ReadCallEvent(body).CallId;
             handled.Enqueue(callId);
-            (callId == "zero" ? started : null)?.TrySetResult();
-            if (handled.Count == 3)
-            {
-                all.TrySetResult();
-            }
-
+            Seen(callId).TrySetResult();
             return Task.CompletedTask;
         });
         var hookQueues = new StorageHookQueues(_queues, signal);
@@ -204,7 +199,7 @@ public sealed class HookQueueProcessorTests(AzuriteFixture azurite) : IDisposabl
         // The processor's first receive gets "zero" (fewer than it asked for): then it waits for a wake-up or an hour.
         await hookQueues.SendAsync(queueName, HookQueueMessages.Serialize(new CallEventMessage("zero", "completed")), TimeSpan.Zero, CancellationToken.None);
         await processor.StartAsync(CancellationToken.None);
-        await started.Task.WaitAsync(Patience);
+        await Seen("zero").Task.WaitAsync(Patience);
 
         // The first enqueue wakes it; the second comes while it waits out the wake delay (the clock stands still).
         await hookQueues.SendAsync(queueName, HookQueueMessages.Serialize(new CallEventMessage("first", "completed")), TimeSpan.Zero, CancellationToken.None);
@@ -213,11 +208,12 @@ public sealed class HookQueueProcessorTests(AzuriteFixture azurite) : IDisposabl
 
         // Only the wake delay's end lets it receive (the poll delay is an hour): step the clock until both are handled
         // (the processor may not have started the delay's timer when the clock first moves).
+        var both = Task.WhenAll(Seen("first").Task, Seen("second").Task);
         using var patience = new CancellationTokenSource(Patience);
-        while (!all.Task.IsCompleted)
+        while (!both.IsCompleted)
         {
             time.Advance(wakeDelay);
-            await Task.WhenAny(all.Task, Task.Delay(TimeSpan.FromMilliseconds(20), patience.Token));
+            await Task.WhenAny(both, Task.Delay(TimeSpan.FromMilliseconds(20), patience.Token));
             patience.Token.ThrowIfCancellationRequested();
         }
 
