@@ -228,7 +228,7 @@ internal static class HooksBenchmark
                 var (ops, ms) = meter.To(port, method);
                 if (ops > 0)
                 {
-                    byMethod[$"{label} {method}"] = new { perWebhook = ops / (double)count, meanMs = ms };
+                    byMethod[$"{label} {method}"] = new { perWebhook = ops / (double)count, meanMs = ms, p99Ms = meter.P99Ms(port, method) };
                 }
             }
         }

@@ -65,12 +65,18 @@ internal sealed class HttpClientMeter : IDisposable
         return (count, count == 0 ? double.NaN : total / count);
     }
 
+    /// <summary>The 99th percentile duration, in ms, of the requests to <paramref name="port"/> with <paramref name="method"/>.</summary>
+    public double P99Ms(int port, string method) =>
+        _tallies.TryGetValue((port, method), out var tally) ? tally.Percentile(0.99) : double.NaN;
+
     public void Dispose() => _listener.Dispose();
 
     private sealed class Tally
     {
         public long Count;
         private readonly Lock _gate = new();
+
+        private readonly List<double> _samples = [];
 
         public double TotalMs { get; private set; }
 
@@ -79,7 +85,20 @@ internal sealed class HttpClientMeter : IDisposable
             lock (_gate)
             {
                 TotalMs += ms;
+                _samples.Add(ms);
             }
+        }
+
+        public double Percentile(double p)
+        {
+            double[] sorted;
+            lock (_gate)
+            {
+                sorted = [.. _samples];
+            }
+
+            Array.Sort(sorted);
+            return sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
         }
     }
 }
