@@ -119,11 +119,14 @@ public sealed class PacingCoordinator(TimeProvider timeProvider)
             return;
         }
 
+        // The timer before the sleeper is listed: a caller counted asleep always has its timer armed for wakeAt, so moving
+        // the clock to NextWakeAt wakes it. Listed first, a clock moved in between (a test's pump, which moves it only when
+        // every caller sleeps) armed the timer one delay too late, and nothing moved the clock again.
+        var timer = Task.Delay(delay, timeProvider, cancellationToken);
         var sleeper = new Sleeper(wakeAt, release);
         _sleepers.TryAdd(sleeper, 0);
         try
         {
-            var timer = Task.Delay(delay, timeProvider, cancellationToken);
             if (release is null)
             {
                 await timer.ConfigureAwait(false);

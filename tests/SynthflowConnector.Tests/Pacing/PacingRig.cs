@@ -84,11 +84,14 @@ internal sealed class TestSleepers(TimeProvider clock)
 
     public async Task SleepAsync(TimeSpan delay)
     {
+        // Armed before it is counted, as PacingCoordinator.SleepAsync does: the pump may move the clock the moment it counts.
+        var wakeAt = clock.GetUtcNow() + delay;
+        var timer = Task.Delay(delay, clock);
         var token = new object();
-        _sleepers[token] = clock.GetUtcNow() + delay;
+        _sleepers[token] = wakeAt;
         try
         {
-            await Task.Delay(delay, clock);
+            await timer;
         }
         finally
         {
