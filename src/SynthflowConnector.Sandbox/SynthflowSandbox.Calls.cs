@@ -157,11 +157,14 @@ public sealed partial class SynthflowSandbox
                 .Where(c => durationMax is null || c.Call.Duration <= durationMax)
                 .OrderByDescending(c => c.Call.StartTime)
                 .ThenByDescending(c => c.Index)
-                .Select(c => ToWireListItem(c.Call))
-                .ToArray();
+                .Select(c => c.Call)
+                .ToList();
+
+            // Only the page's items are built (with their transcripts and variables): a sweep paging through an agent's
+            // thousands of calls costs a scan per page, not every item's wire form, under the state lock.
             return SandboxReply.Json(
                 200,
-                new WireCallList("ok", new WireCallListPage(new WirePagination(matching.Length, limit, offset), [.. matching.Skip(offset).Take(limit)])),
+                new WireCallList("ok", new WireCallListPage(new WirePagination(matching.Count, limit, offset), [.. matching.Skip(offset).Take(limit).Select(ToWireListItem)])),
                 SandboxJsonContext.Default.WireCallList);
         }
     }
