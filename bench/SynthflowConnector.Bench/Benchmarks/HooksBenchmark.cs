@@ -148,6 +148,8 @@ internal static class HooksBenchmark
         string? firstError = null;
         using var self = Process.GetCurrentProcess();
         var cpu = self.TotalProcessorTime;
+        var gcPause = GC.GetTotalPauseDuration();
+        var gen2 = GC.CollectionCount(2);
         var tableCpu = azurite.CpuTime();
         var queueCpu = azurite.QueueCpuTime();
         var baseline = receiver.DistinctDelivered;
@@ -259,6 +261,8 @@ internal static class HooksBenchmark
             WaitedSeconds = Stopwatch.GetElapsedTime(schedule.LastStarted, drained).TotalSeconds,
             StorageByMethod = byMethod,
             HostCpuMicrosecondsPerWebhook = (self.TotalProcessorTime - cpu).TotalMicroseconds / count,
+            GcPauseMs = (GC.GetTotalPauseDuration() - gcPause).TotalMilliseconds,
+            Gen2Collections = GC.CollectionCount(2) - gen2,
             AzuriteCpuMicrosecondsPerWebhook = (azurite.CpuTime() - tableCpu + (azurite.QueueCpuTime() - queueCpu)).TotalMicroseconds / count,
         };
     }
@@ -370,11 +374,16 @@ internal static class HooksBenchmark
 
         public double AzuriteCpuMicrosecondsPerWebhook { get; init; }
 
+        /// <summary>This process's GC pauses during the phase (every thread stopped: the Host, the load generator, the receiver).</summary>
+        public double GcPauseMs { get; init; }
+
+        public int Gen2Collections { get; init; }
+
         public double SentPerSecond => Schedule.AchievedRate;
         public double ScheduleLatenessP99Ms => Schedule.LatenessP99Ms;
 
         public string Describe() => string.Create(CultureInfo.InvariantCulture,
-            $"{Name}: {Webhooks} webhooks at {Schedule.AchievedRate:0}/s (start lateness p99 {Schedule.LatenessP99Ms:0.0} ms); ack p50 {Ack.P50:0.0} / p99 {Ack.P99:0.0} ms; callback p50 {Callback.P50:0} / p99 {Callback.P99:0} / max {Callback.Max:0} ms; {Expected - Lost}/{Expected} delivered, {Refused} answered 500, {Duplicates} duplicates; last delivery {DrainSeconds:0.0} s after the last send; Host+bench {ProcessCores:0.00} cores, Azurite table {TableCores:0.00} / queue {QueueCores:0.00} cores; per webhook {TableOpsPerWebhook:0.0} table ops ({TableOpMs:0.0} ms), {QueueOpsPerWebhook:0.0} queue ops ({QueueOpMs:0.0} ms), {CallbackPostsPerWebhook:0.0} callback POSTs ({CallbackPostMs:0.0} ms), {LookupsPerWebhook:0.0} look-ups ({LookupMs:0.0} ms); CPU per webhook {HostCpuMicrosecondsPerWebhook:0} µs here, {AzuriteCpuMicrosecondsPerWebhook:0} µs Azurite")
+            $"{Name}: {Webhooks} webhooks at {Schedule.AchievedRate:0}/s (start lateness p99 {Schedule.LatenessP99Ms:0.0} ms); ack p50 {Ack.P50:0.0} / p99 {Ack.P99:0.0} ms; callback p50 {Callback.P50:0} / p99 {Callback.P99:0} / max {Callback.Max:0} ms; {Expected - Lost}/{Expected} delivered, {Refused} answered 500, {Duplicates} duplicates; last delivery {DrainSeconds:0.0} s after the last send; Host+bench {ProcessCores:0.00} cores, Azurite table {TableCores:0.00} / queue {QueueCores:0.00} cores; per webhook {TableOpsPerWebhook:0.0} table ops ({TableOpMs:0.0} ms), {QueueOpsPerWebhook:0.0} queue ops ({QueueOpMs:0.0} ms), {CallbackPostsPerWebhook:0.0} callback POSTs ({CallbackPostMs:0.0} ms), {LookupsPerWebhook:0.0} look-ups ({LookupMs:0.0} ms); CPU per webhook {HostCpuMicrosecondsPerWebhook:0} µs here, {AzuriteCpuMicrosecondsPerWebhook:0} µs Azurite; GC pauses {GcPauseMs:0} ms in all, {Gen2Collections} gen2")
             + Environment.NewLine + "      storage per webhook: " + string.Join(", ", StorageByMethod.Select(m => $"{m.Key} {m.Value}"));
     }
 }
