@@ -236,7 +236,10 @@ internal static class ActionsBenchmark
 
         if (At16(CallHost) is { } callHost && At16(CallNoTable) is { } callNoTable)
         {
-            context.Report.Check("actions", "call: table work p50 (16 clients)", Ms(callHost.P50 - callNoTable.P50), "≤ 3 ms", callHost.P50 - callNoTable.P50 <= 3.0);
+            // Below zero the two cases did not run under the same conditions (with 16 clients both wait on a saturated
+            // Azurite, whose cost grows as the placed calls accumulate from case to case): no figure, so no pass.
+            var tableWork = callHost.P50 - callNoTable.P50;
+            context.Report.Check("actions", "call: table work p50 (16 clients)", tableWork < 0 ? $"{Ms(tableWork)} (below zero: not comparable)" : Ms(tableWork), "≤ 3 ms", tableWork is >= 0 and <= 3.0);
         }
     }
 
