@@ -2,7 +2,7 @@
 # The commands of the README:
 #   ./build.sh run   run the Host locally (sandbox mode unless Synthflow__ApiKey is set) with Azurite (tables and queues), on http://localhost:7071
 #   ./build.sh test  validate the connector definition, then run every test (installs the pinned dev tools first when they are missing)
-#   ./build.sh bench run the benchmarks (all, ~20 minutes; `--quick`: the few-minute smoke run; see bench/RESULTS.md)
+#   ./build.sh bench run the benchmarks (all, ~17 minutes; `--quick`: the few-minute smoke run; see bench/RESULTS.md)
 #   ./build.sh infra build and lint infra/ (Bicep, warnings are errors) into artifacts/infra/
 #   ./build.sh deploy <resource-group> [location] [name=value ...]  deploy infra/ and the Functions app to Azure (README, "Deploying to Azure")
 #   ./build.sh publish [out dir] [zip] [dotnet publish args]  publish functions/ (Release) and zip it for zip deploy
