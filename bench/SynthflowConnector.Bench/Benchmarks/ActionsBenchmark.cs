@@ -27,7 +27,7 @@ internal static class ActionsBenchmark
     private const string ListProxy = "list: bare proxy floor (GET /proxy/assistants/{id})";
     private const string ListHost = "list: Host (GET /api/agents/{id}/phone-numbers)";
     private const string CallDirect = "call: sandbox direct (POST /v2/calls)";
-    private const string CallNoTable = "call: Host, no ledger (no key, synthflow-default)";
+    private const string CallNoLedger = "call: Host, no ledger (no key, synthflow-default)";
     private const string CallHost = "call: Host (POST /api/calls, key, round-robin)";
 
     public static async Task RunAsync(BenchContext context)
@@ -113,7 +113,7 @@ internal static class ActionsBenchmark
             (ListProxy, toProxy, (w, _) => new HttpRequestMessage(HttpMethod.Get, $"proxy/assistants/{agents[w]}")),
             (ListHost, toHost, HostList),
             (CallDirect, toSandbox, DirectCall),
-            (CallNoTable, toHost, (w, s) => HostCall(w, s, ledger: false)),
+            (CallNoLedger, toHost, (w, s) => HostCall(w, s, ledger: false)),
             (CallHost, toHost, (w, s) => HostCall(w, s, ledger: true)),
         ];
 
@@ -208,7 +208,7 @@ internal static class ActionsBenchmark
             Difference("list: Host − direct", "listAdded", Find(ListHost), Find(ListDirect));
             Difference("list: Host − bare proxy (the Host's own code)", "listHostCode", Find(ListHost), Find(ListProxy));
             Difference("call: Host − direct", "callAdded", Find(CallHost), Find(CallDirect));
-            Difference("call: table work (key + round-robin − none)", "callTableWork", Find(CallHost), Find(CallNoTable));
+            Difference("call: table work (key + round-robin − none)", "callTableWork", Find(CallHost), Find(CallNoLedger));
         }
 
         Console.WriteLine();
@@ -234,11 +234,11 @@ internal static class ActionsBenchmark
             context.Report.Check("actions", "list: Host throughput", $"{listHost.RequestsPerSecond:0} req/s", "≥ 2000 req/s", listHost.RequestsPerSecond >= 2000);
         }
 
-        if (At16(CallHost) is { } callHost && At16(CallNoTable) is { } callNoTable)
+        if (At16(CallHost) is { } callHost && At16(CallNoLedger) is { } callNoLedger)
         {
             // Below zero the two cases did not run under the same conditions (with 16 clients both wait on a saturated
             // Azurite, whose cost grows as the placed calls accumulate from case to case): no figure, so no pass.
-            var tableWork = callHost.P50 - callNoTable.P50;
+            var tableWork = callHost.P50 - callNoLedger.P50;
             context.Report.Check("actions", "call: table work p50 (16 clients)", tableWork < 0 ? $"{Ms(tableWork)} (below zero: not comparable)" : Ms(tableWork), "≤ 3 ms", tableWork is >= 0 and <= 3.0);
         }
     }

@@ -39,9 +39,7 @@ internal sealed class HttpClientMeter : IDisposable
                 }
             }
 
-            var tally = _tallies.GetOrAdd((port, method), _ => new Tally());
-            Interlocked.Increment(ref tally.Count);
-            tally.Add(seconds * 1000);
+            _tallies.GetOrAdd((port, method), _ => new Tally()).Add(seconds * 1000);
         });
         _listener.Start();
     }
@@ -57,8 +55,9 @@ internal sealed class HttpClientMeter : IDisposable
         {
             if (p == port && (method is null || m == method))
             {
-                count += Interlocked.Read(ref tally.Count);
-                total += tally.TotalMs;
+                var (n, ms) = tally.Summary();
+                count += n;
+                total += ms;
             }
         }
 
@@ -71,21 +70,25 @@ internal sealed class HttpClientMeter : IDisposable
 
     public void Dispose() => _listener.Dispose();
 
+    /// <summary>One (port, method)'s request durations, in ms.</summary>
     private sealed class Tally
     {
-        public long Count;
         private readonly Lock _gate = new();
-
         private readonly List<double> _samples = [];
-
-        public double TotalMs { get; private set; }
 
         public void Add(double ms)
         {
             lock (_gate)
             {
-                TotalMs += ms;
                 _samples.Add(ms);
+            }
+        }
+
+        public (long Count, double TotalMs) Summary()
+        {
+            lock (_gate)
+            {
+                return (_samples.Count, _samples.Sum());
             }
         }
 
@@ -98,7 +101,7 @@ internal sealed class HttpClientMeter : IDisposable
             }
 
             Array.Sort(sorted);
-            return sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+            return NearestRank.Of(sorted, p) ?? double.NaN;
         }
     }
 }

@@ -135,7 +135,7 @@ internal sealed record LoadResult(string Case, int Requests, int Errors, double 
     {
         Array.Sort(ticks);
         double Ms(long t) => t * 1000.0 / Stopwatch.Frequency;
-        double Percentile(double p) => ticks.Length == 0 ? double.NaN : Ms(ticks[Math.Clamp((int)Math.Ceiling(p * ticks.Length) - 1, 0, ticks.Length - 1)]);
+        double Percentile(double p) => NearestRank.Of(ticks, p) is { } t ? Ms(t) : double.NaN;
         return new LoadResult(
             name,
             ticks.Length,

@@ -49,7 +49,7 @@ internal sealed record OpenLoopRun(long Start, long LastStarted, long[] Lateness
         {
             var sorted = (long[])Lateness.Clone();
             Array.Sort(sorted);
-            return sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(0.99 * sorted.Length) - 1, 0, sorted.Length - 1)] * 1000.0 / Stopwatch.Frequency;
+            return NearestRank.Of(sorted, 0.99) is { } ticks ? ticks * 1000.0 / Stopwatch.Frequency : double.NaN;
         }
     }
 }
